@@ -1,0 +1,12 @@
+"""Composition root: create the Functions app and register one blueprint per module.
+
+Nothing else happens here: a failure while this module imports would leave the
+app with no functions at all, so settings and clients are built on first use.
+"""
+
+import azure.functions as func
+
+from functions import health
+
+app = func.FunctionApp()
+app.register_functions(health.bp)

@@ -1,0 +1,1 @@
+"""Azure Functions glue: each module adapts bindings to one call into ``beast``."""
