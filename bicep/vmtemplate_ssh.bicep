@@ -1,0 +1,285 @@
+metadata name = 'Beast data-science VM (SSH keys only)'
+metadata description = 'A Data Science VM reached by SSH key only, with a public IP and every inbound port but 22 closed.'
+
+// Deploy on its own:
+//   az deployment group create -f bicep/vmtemplate_ssh.bicep --resource-group RG \
+//     --parameters adminUsername=alice adminPublicKey="$(cat ~/.ssh/id_ed25519.pub)" allowedSourcePrefixes='["203.0.113.7/32"]'
+// No password is set and password login is off; JupyterHub, which needs a password, is not reachable.
+// With no allowedSourcePrefixes even port 22 stays closed.
+
+@description('Optional. VM size; list the sizes of a region with `az vm list-skus -l REGION -o table`.')
+@minLength(1)
+@maxLength(64)
+param vmModel string = 'Standard_E4s_v3'
+
+@description('Optional. OS disk size in GiB; the DSVM image needs at least 30, a managed disk holds at most 4095.')
+@minValue(30)
+@maxValue(4095)
+param osDiskSize int = 1000
+
+@description('Optional. OS disk type: Premium_LRS (premium SSD), StandardSSD_LRS (standard SSD) or Standard_LRS (HDD).')
+@allowed([
+  'Premium_LRS'
+  'StandardSSD_LRS'
+  'Standard_LRS'
+])
+param osDiskType string = 'Premium_LRS'
+
+@description('Optional. Prefix of every resource name; Beast passes the VM name, e.g. beast-alice-1. Start with a letter; lowercase letters, digits and hyphens.')
+@minLength(2)
+@maxLength(40)
+param projectName string = 'projectname'
+
+@description('Required. Linux admin user name: lowercase, starting with a letter, not a reserved name such as admin or root.')
+@minLength(1)
+@maxLength(32)
+param adminUsername string
+
+@description('Required. The SSH public key (ssh-rsa or ssh-ed25519 line) that may log in as adminUsername.')
+@minLength(1)
+param adminPublicKey string
+
+@description('Optional. Azure region of every resource; defaults to the resource group\'s.')
+param location string = resourceGroup().location
+
+@description('Optional. Source address prefixes (CIDR or IP) allowed to reach SSH (22); empty closes every inbound port.')
+param allowedSourcePrefixes array = []
+
+@description('Optional. Tags put on every resource; Beast sets owner, created-by, operation id and keep-until.')
+param tags object = {}
+
+@description('Optional. Secure boot of the Trusted Launch VM; turn off only for unsigned kernel modules such as some GPU drivers.')
+param secureBootEnabled bool = true
+
+var vmName = '${projectName}-vm'
+var vnetName = '${projectName}-vnet'
+var subnetName = '${projectName}-subnet'
+var publicIpName = '${projectName}-ip'
+var nicName = '${projectName}-nic'
+var nsgName = '${projectName}-nsg'
+var osDiskName = '${projectName}-osdisk'
+var vnetAddressPrefix = '10.1.0.0/16'
+var subnetAddressPrefix = '10.1.0.0/24'
+
+// Linux names that Azure refuses for the admin account.
+var reservedUsernames = [
+  '1'
+  '123'
+  'a'
+  'actuser'
+  'adm'
+  'admin'
+  'admin1'
+  'admin2'
+  'administrator'
+  'aspnet'
+  'backup'
+  'console'
+  'david'
+  'guest'
+  'john'
+  'owner'
+  'root'
+  'server'
+  'sql'
+  'support'
+  'support_388945a0'
+  'sys'
+  'test'
+  'test1'
+  'test2'
+  'test3'
+  'user'
+  'user1'
+  'user2'
+  'user3'
+  'user4'
+  'user5'
+]
+
+// Bicep has no pattern decorator, so the user-name rule is an expression that cannot be
+// evaluated when the name is bad: json() of text that is not JSON. ARM evaluates variables
+// while it validates the template, before it creates anything, so a bad name fails the whole
+// deployment with InvalidTemplate, and the error names this variable. `if` evaluates only the
+// branch it takes, so a good name never reaches json().
+var adminUsernameIsValid = toLower(adminUsername) == adminUsername && !contains(reservedUsernames, adminUsername) && !contains('0123456789-_', first(adminUsername))
+var adminUsernameMustBeLowercaseAndNotReserved = adminUsernameIsValid ? adminUsername : json('adminUsername must be lowercase, start with a letter and not be a reserved name')
+
+
+var inboundRules = [
+  {
+    name: 'allow-ssh'
+    properties: {
+      priority: 300
+      access: 'Allow'
+      direction: 'Inbound'
+      protocol: 'Tcp'
+      sourcePortRange: '*'
+      sourceAddressPrefixes: allowedSourcePrefixes
+      destinationPortRange: '22'
+      destinationAddressPrefix: '*'
+    }
+  }
+]
+
+// Basic public IPs are retired: Standard SKU with Static allocation.
+resource publicIp 'Microsoft.Network/publicIPAddresses@2024-05-01' = {
+  name: publicIpName
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Regional'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+    publicIPAddressVersion: 'IPv4'
+    dnsSettings: {
+      domainNameLabel: '${projectName}-${uniqueString(resourceGroup().id)}'
+    }
+  }
+}
+
+resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
+  name: nsgName
+  location: location
+  tags: tags
+  properties: {
+    // An empty list leaves only Azure's default rules, which refuse inbound internet traffic.
+    securityRules: empty(allowedSourcePrefixes) ? [] : inboundRules
+  }
+}
+
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+  name: vnetName
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: {
+      addressPrefixes: [
+        vnetAddressPrefix
+      ]
+    }
+    subnets: [
+      {
+        name: subnetName
+        properties: {
+          addressPrefix: subnetAddressPrefix
+        }
+      }
+    ]
+  }
+}
+
+resource nic 'Microsoft.Network/networkInterfaces@2024-05-01' = {
+  name: nicName
+  location: location
+  tags: tags
+  properties: {
+    ipConfigurations: [
+      {
+        name: 'ipconfig1'
+        properties: {
+          privateIPAllocationMethod: 'Dynamic'
+          publicIPAddress: {
+            id: publicIp.id
+          }
+          subnet: {
+            id: resourceId('Microsoft.Network/virtualNetworks/subnets', vnetName, subnetName)
+          }
+        }
+      }
+    ]
+    networkSecurityGroup: {
+      id: nsg.id
+    }
+  }
+  dependsOn: [
+    vnet
+  ]
+}
+
+resource vm 'Microsoft.Compute/virtualMachines@2024-07-01' = {
+  name: vmName
+  location: location
+  tags: tags
+  properties: {
+    hardwareProfile: {
+      vmSize: vmModel
+    }
+    osProfile: {
+      computerName: vmName
+      adminUsername: adminUsernameMustBeLowercaseAndNotReserved
+      linuxConfiguration: {
+        disablePasswordAuthentication: true
+        ssh: {
+          publicKeys: [
+            {
+              path: '/home/${adminUsername}/.ssh/authorized_keys'
+              keyData: adminPublicKey
+            }
+          ]
+        }
+      }
+    }
+    storageProfile: {
+      imageReference: {
+        publisher: 'microsoft-dsvm'
+        offer: 'ubuntu-2204'
+        sku: '2204-gen2'
+        version: 'latest'
+      }
+      osDisk: {
+        name: osDiskName
+        createOption: 'FromImage'
+        diskSizeGB: osDiskSize
+        caching: 'ReadWrite'
+        deleteOption: 'Delete'
+        managedDisk: {
+          storageAccountType: osDiskType
+        }
+      }
+    }
+    // The DSVM image is Gen2 only, which Trusted Launch requires.
+    securityProfile: {
+      securityType: 'TrustedLaunch'
+      uefiSettings: {
+        secureBootEnabled: secureBootEnabled
+        vTpmEnabled: true
+      }
+    }
+    networkProfile: {
+      networkInterfaces: [
+        {
+          id: nic.id
+          properties: {
+            deleteOption: 'Delete'
+          }
+        }
+      ]
+    }
+    diagnosticsProfile: {
+      bootDiagnostics: {
+        enabled: true
+      }
+    }
+  }
+}
+
+@description('Name of the virtual machine.')
+output vmName string = vm.name
+
+@description('Resource id of the virtual machine.')
+output vmId string = vm.id
+
+@description('Public IP address of the VM.')
+output publicIp string = publicIp.properties.ipAddress
+
+@description('Private IP address of the VM in its virtual network.')
+output privateIp string = nic.properties.ipConfigurations[0].properties.privateIPAddress
+
+@description('DNS name of the public IP.')
+output fqdn string = publicIp.properties.dnsSettings.fqdn
+
+@description('Command that opens a shell on the VM.')
+output sshCommand string = 'ssh ${adminUsername}@${publicIp.properties.ipAddress}'
