@@ -1,0 +1,1 @@
+"""Small FunctionApps that the local host's tests run; never deployed."""
