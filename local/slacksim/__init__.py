@@ -7,6 +7,7 @@ Start it in-process with ``start_slacksim()`` (tests, the local stack) or as
 """
 
 from local.slacksim.server import RunningSlackSim, start_slacksim
+from local.slacksim.signing import signed_action, signed_command, slack_headers
 from local.slacksim.state import BOT_USER_ID, DEFAULT_TOKENS, SimState, default_users, make_user
 
 __all__ = [
@@ -16,5 +17,8 @@ __all__ = [
     "SimState",
     "default_users",
     "make_user",
+    "signed_action",
+    "signed_command",
+    "slack_headers",
     "start_slacksim",
 ]
