@@ -75,9 +75,7 @@ class QuotaError(UserError):
 
     code = "quota"
 
-    def __init__(
-        self, message: str, *, family: str, limit: int, used: int, required: int
-    ) -> None:
+    def __init__(self, message: str, *, family: str, limit: int, used: int, required: int) -> None:
         super().__init__(message)
         self.family = family
         self.limit = limit

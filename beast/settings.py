@@ -63,6 +63,8 @@ class Settings:
     metrics_endpoint: str
     default_region: str
     resource_group_prefix: str
+    vpn_root_certificate: str | None
+    poll_seconds: int
 
     # Policy.
     admins: frozenset[str]
@@ -148,7 +150,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             "BEAST_METRICS_ENDPOINT", "https://{region}.metrics.monitor.azure.com"
         ),
         default_region=r.text("BEAST_DEFAULT_REGION", "eastus"),
-        resource_group_prefix=r.text("BEAST_RESOURCE_GROUP_PREFIX", "beast-"),
+        resource_group_prefix=r.text("BEAST_RESOURCE_GROUP_PREFIX", "rg-"),
+        vpn_root_certificate=r.optional("BEAST_VPN_ROOT_CERT"),
+        poll_seconds=r.integer("BEAST_POLL_SECONDS", 15, low=1, high=600),
         admins=frozenset(_split(r.text("BEAST_ADMINS", ""))),
         allowed_sizes=_split(r.text("BEAST_ALLOWED_SIZES", "")),
         max_disk_gb=r.integer("BEAST_MAX_DISK_GB", 4095, low=30, high=4095),

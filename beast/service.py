@@ -1,0 +1,473 @@
+"""Beast's use cases: what Slack and the HTTP API ask for, in one place.
+
+Every method here is quick: it checks, records and enqueues. Anything that needs
+Azure Resource Manager happens in the worker (``beast.worker``), so Slack's
+3-second ack never waits on ARM and the ack path never imports an ARM SDK.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from beast import naming
+from beast.errors import (
+    ConcurrencyError,
+    ConflictError,
+    ForbiddenError,
+    LimitError,
+    NotFoundError,
+    ValidationError,
+)
+from beast.models import (
+    AuditEntry,
+    Caller,
+    Operation,
+    OperationKind,
+    OperationState,
+    ReplyTo,
+    Variant,
+    Vm,
+    VmRequest,
+    VmState,
+)
+from beast.ports import (
+    Arm,
+    AuditLog,
+    Job,
+    JobQueue,
+    OperationStore,
+    Prices,
+    SizeInfo,
+    UserStore,
+    VmStore,
+)
+from beast.requests import check_ssh_key
+from beast.settings import Settings
+from beast.sizes import REGIONAL_QUOTA
+
+log = logging.getLogger(__name__)
+
+MAX_KEEP_HOURS = 24 * 14  # two weeks: longer than that, delete and redeploy
+_BUSY = {VmState.DEPLOYING, VmState.STARTING, VmState.STOPPING, VmState.DELETING}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SizeOffer:
+    """A size as ``sizes`` lists it: what it is, what quota is left, what it costs."""
+
+    size: SizeInfo
+    quota_left: int
+    hourly_usd: float | None
+
+
+class Beast:
+    """The application: requests, power, keep, delete, list, status, sizes."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        vms: VmStore,
+        operations: OperationStore,
+        audit: AuditLog,
+        users: UserStore,
+        queue: JobQueue,
+        arm: Callable[[], Arm],
+        prices: Callable[[], Prices] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._vms = vms
+        self._ops = operations
+        self._audit = audit
+        self._users = users
+        self._queue = queue
+        # Factories, not objects: building an ARM client imports azure.mgmt, which the
+        # Slack ack path must not pay for.
+        self._arm = arm
+        self._prices = prices
+
+    # --- new VMs -----------------------------------------------------------------
+
+    def request_vm(
+        self,
+        caller: Caller,
+        request: VmRequest,
+        *,
+        reply: ReplyTo,
+        now: datetime,
+        operation_id: str | None = None,
+    ) -> tuple[Vm, Operation]:
+        """Record a new VM and queue its deployment; size and quota are checked by the job."""
+        if operation_id is not None:
+            earlier = self._earlier(operation_id)
+            if earlier is not None:
+                return self._vms.get(earlier.vm_name), earlier
+        self._check_policy(caller, request)
+        key = request.ssh_public_key
+        if request.variant is Variant.SSH and key is None:
+            key = self._users.get_ssh_key(caller.id)
+            if key is None:
+                raise ValidationError(
+                    "The ssh variant needs your SSH public key.",
+                    fields={
+                        "sshPublicKey": "Send one with the request, or remember one first "
+                        "with `/beast key ssh-ed25519 AAAA...`."
+                    },
+                )
+        if request.variant is Variant.VPN and not self._settings.vpn_root_certificate:
+            raise LimitError(
+                "The vpn variant is not set up here: an admin must set BEAST_VPN_ROOT_CERT "
+                "to the VPN root certificate's public data."
+            )
+        op_id = operation_id or naming.new_operation_id()
+        vm = self._add_vm(caller, request, op_id=op_id, now=now)
+        op = self._ops.add(
+            Operation(
+                id=op_id,
+                kind=OperationKind.DEPLOY,
+                vm_name=vm.name,
+                owner=caller.id,
+                actor=caller.id,
+                state=OperationState.QUEUED,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._record(caller, "up", vm.name, op_id, now, detail=f"{vm.size} {vm.disk_gb} GB")
+        self._queue.enqueue(
+            Job(
+                kind=OperationKind.DEPLOY,
+                operation_id=op_id,
+                vm_name=vm.name,
+                reply=reply,
+                ssh_public_key=key,
+                allowed_source_prefixes=request.allowed_source_prefixes,
+            )
+        )
+        return vm, op
+
+    def _check_policy(self, caller: Caller, request: VmRequest) -> None:
+        allowed = self._settings.allowed_sizes
+        if allowed and not any(
+            fnmatch.fnmatch(request.size.lower(), pattern.lower())
+            or fnmatch.fnmatch(request.size.lower(), "standard_" + pattern.lower())
+            for pattern in allowed
+        ):
+            raise LimitError(
+                f"{request.size.removeprefix('Standard_')} is not on this team's list of sizes "
+                f"({', '.join(allowed)}). Ask an admin if you need it."
+            )
+        if request.disk_gb > self._settings.max_disk_gb:
+            raise LimitError(
+                f"The OS disk may be at most {self._settings.max_disk_gb} GB here, "
+                f"not {request.disk_gb}."
+            )
+        mine = [vm for vm in self._vms.list(owner=caller.id) if vm.state.is_live]
+        limit = self._settings.max_vms_per_user
+        if len(mine) >= limit and not caller.is_admin:
+            names = ", ".join(vm.name for vm in mine)
+            raise LimitError(
+                f"You already have {len(mine)} VMs ({names}); the limit is {limit}. "
+                "Delete one with `down NAME` first."
+            )
+
+    def _add_vm(self, caller: Caller, request: VmRequest, *, op_id: str, now: datetime) -> Vm:
+        def make(name: str) -> Vm:
+            return Vm(
+                name=name,
+                owner=caller.id,
+                owner_name=caller.name,
+                size=request.size,
+                disk_gb=request.disk_gb,
+                disk_type=request.disk_type,
+                variant=request.variant,
+                region=request.region,
+                resource_group=naming.resource_group(self._settings.resource_group_prefix, name),
+                deployment_name=naming.deployment_name(op_id),
+                state=VmState.DEPLOYING,
+                admin_username=naming.admin_username(caller.name),
+                operation_id=op_id,
+                created_at=now,
+                expires_at=now + request.ttl if request.ttl else None,
+            )
+
+        if request.name is not None:
+            try:
+                return self._vms.add(make(request.name))
+            except ConflictError:
+                raise ConflictError(
+                    f"A VM named {request.name} already exists; pick another name."
+                ) from None
+        # Generated names count up from the person's existing VMs; a lost race moves on.
+        taken = {vm.name for vm in self._vms.list()}
+        number = 1
+        for _ in range(50):
+            name = naming.vm_name(caller.name, number)
+            number += 1
+            if name in taken:
+                continue
+            try:
+                return self._vms.add(make(name))
+            except ConflictError:
+                continue
+        raise ConflictError("Could not find a free VM name; give one with --name.")
+
+    # --- power and delete --------------------------------------------------------
+
+    def start(
+        self,
+        caller: Caller,
+        name: str,
+        *,
+        reply: ReplyTo,
+        now: datetime,
+        operation_id: str | None = None,
+    ) -> Operation:
+        """Queue a start of a deallocated VM."""
+        return self._act(
+            caller,
+            name,
+            kind=OperationKind.START,
+            allowed={VmState.STOPPED},
+            new_state=VmState.STARTING,
+            reply=reply,
+            now=now,
+            operation_id=operation_id,
+        )
+
+    def stop(
+        self,
+        caller: Caller,
+        name: str,
+        *,
+        reply: ReplyTo,
+        now: datetime,
+        operation_id: str | None = None,
+    ) -> Operation:
+        """Queue a deallocation (never a mere power-off, which is still billed)."""
+        return self._act(
+            caller,
+            name,
+            kind=OperationKind.STOP,
+            allowed={VmState.RUNNING},
+            new_state=VmState.STOPPING,
+            reply=reply,
+            now=now,
+            operation_id=operation_id,
+        )
+
+    def delete(
+        self,
+        caller: Caller,
+        name: str,
+        *,
+        reply: ReplyTo,
+        now: datetime,
+        operation_id: str | None = None,
+    ) -> Operation:
+        """Queue deletion of the VM's whole resource group."""
+        return self._act(
+            caller,
+            name,
+            kind=OperationKind.DELETE,
+            allowed={
+                VmState.DEPLOYING,
+                VmState.RUNNING,
+                VmState.STOPPED,
+                VmState.FAILED,
+                VmState.STARTING,
+                VmState.STOPPING,
+            },
+            new_state=VmState.DELETING,
+            reply=reply,
+            now=now,
+            operation_id=operation_id,
+        )
+
+    def _act(
+        self,
+        caller: Caller,
+        name: str,
+        *,
+        kind: OperationKind,
+        allowed: set[VmState],
+        new_state: VmState,
+        reply: ReplyTo,
+        now: datetime,
+        operation_id: str | None,
+    ) -> Operation:
+        if operation_id is not None:
+            earlier = self._earlier(operation_id)
+            if earlier is not None:
+                return earlier
+        op_id = operation_id or naming.new_operation_id()
+
+        def change(vm: Vm) -> Vm:
+            self._authorize(caller, vm)
+            if vm.state not in allowed:
+                raise ConflictError(_refusal(vm, kind))
+            return vm.evolve(state=new_state, operation_id=op_id, error=None)
+
+        vm = self.mutate(name, change)
+        op = self._ops.add(
+            Operation(
+                id=op_id,
+                kind=kind,
+                vm_name=vm.name,
+                owner=vm.owner,
+                actor=caller.id,
+                state=OperationState.QUEUED,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._record(caller, kind.value, vm.name, op_id, now)
+        self._queue.enqueue(Job(kind=kind, operation_id=op_id, vm_name=vm.name, reply=reply))
+        return op
+
+    def keep(self, caller: Caller, name: str, *, hours: int, now: datetime) -> Vm:
+        """Exempt the VM from the idle sweep for ``hours``."""
+        if not 1 <= hours <= MAX_KEEP_HOURS:
+            raise ValidationError(
+                f"Keep a VM for 1 to {MAX_KEEP_HOURS} hours, not {hours}.",
+                fields={"hours": f"Use a whole number of hours from 1 to {MAX_KEEP_HOURS}."},
+            )
+
+        def change(vm: Vm) -> Vm:
+            self._authorize(caller, vm)
+            if vm.state in {VmState.DELETING, VmState.DELETED, VmState.FAILED}:
+                raise ConflictError(f"{vm.name} is {vm.state.value}; there is nothing to keep.")
+            return vm.evolve(keep_until=now + timedelta(hours=hours), warned_at=None)
+
+        vm = self.mutate(name, change)
+        self._record(caller, "keep", name, None, now, detail=f"{hours}h")
+        return vm
+
+    # --- reading -----------------------------------------------------------------
+
+    def list_vms(
+        self, caller: Caller, *, everyone: bool = False, state: VmState | None = None
+    ) -> list[Vm]:
+        """The caller's VMs (deleted ones only when asked by state), or everyone's for admins."""
+        if everyone and not caller.is_admin:
+            raise ForbiddenError("Only admins can list everyone's VMs.")
+        vms = self._vms.list(owner=None if everyone else caller.id)
+        if state is None:
+            chosen = [vm for vm in vms if vm.state is not VmState.DELETED]
+        else:
+            chosen = [vm for vm in vms if vm.state is state]
+        return sorted(chosen, key=lambda vm: vm.created_at)
+
+    def status(self, caller: Caller, name: str) -> Vm:
+        """One VM, to its owner or an admin."""
+        vm = self._vms.get(name)
+        self._authorize(caller, vm)
+        return vm
+
+    def operation(self, caller: Caller, operation_id: str) -> Operation:
+        """One operation, to whoever asked for it, the VM's owner, or an admin."""
+        op = self._ops.get(operation_id)
+        if caller.id not in {op.owner, op.actor} and not caller.is_admin:
+            raise ForbiddenError("That operation is not yours.")
+        return op
+
+    def sizes(self, *, region: str | None, contains: str | None = None) -> list[SizeOffer]:
+        """Sizes offered in the region with quota left and hourly price where known."""
+        where = region or self._settings.default_region
+        arm = self._arm()
+        catalogue = arm.sizes(where)
+        usages = {usage.name.lower(): usage for usage in arm.quotas(where)}
+        prices = self._prices().hourly(where) if self._prices else {}
+        regional = usages.get(REGIONAL_QUOTA)
+        needle = (contains or "").lower().removeprefix("standard_")
+        offers = []
+        for size in catalogue:
+            if size.restricted or needle not in size.name.lower():
+                continue
+            family = usages.get(size.family.lower())
+            left = min(
+                family.left if family else 0,
+                regional.left if regional else (family.left if family else 0),
+            )
+            offers.append(SizeOffer(size=size, quota_left=left, hourly_usd=prices.get(size.name)))
+        return sorted(offers, key=lambda o: (o.size.vcpus, o.size.memory_gb, o.size.name))
+
+    # --- people ------------------------------------------------------------------
+
+    def remember_ssh_key(self, caller: Caller, key: str) -> None:
+        """Remember the caller's SSH public key for ``--ssh`` VMs."""
+        self._users.set_ssh_key(caller.id, check_ssh_key(key))
+
+    def ssh_key(self, caller: Caller) -> str | None:
+        """The caller's remembered SSH public key."""
+        return self._users.get_ssh_key(caller.id)
+
+    # --- helpers -----------------------------------------------------------------
+
+    def mutate(self, name: str, change: Callable[[Vm], Vm]) -> Vm:
+        """Read-modify-write a VM with ETag checks, re-reading when someone else won."""
+        for _ in range(5):
+            vm = self._vms.get(name)
+            try:
+                return self._vms.update(change(vm))
+            except ConcurrencyError:
+                continue
+        raise ConcurrencyError(f"{name} is changing too often right now; try again.")
+
+    def _authorize(self, caller: Caller, vm: Vm) -> None:
+        if caller.id != vm.owner and not caller.is_admin:
+            raise ForbiddenError(
+                f"{vm.name} belongs to {vm.owner_name}; only its owner or an admin can do that."
+            )
+
+    def _earlier(self, operation_id: str) -> Operation | None:
+        try:
+            return self._ops.get(operation_id)
+        except NotFoundError:
+            return None
+
+    def _record(
+        self,
+        caller: Caller,
+        action: str,
+        vm_name: str,
+        op_id: str | None,
+        now: datetime,
+        *,
+        detail: str = "",
+    ) -> None:
+        self._audit.append(
+            AuditEntry(
+                at=now,
+                actor=caller.id,
+                action=action,
+                vm_name=vm_name,
+                front_end=caller.front_end,
+                operation_id=op_id,
+                detail=detail,
+            )
+        )
+
+
+def _refusal(vm: Vm, kind: OperationKind) -> str:
+    """Why ``kind`` cannot happen to ``vm`` now, in words a person can act on."""
+    if vm.state in _BUSY:
+        return f"{vm.name} is {vm.state.value} right now; try again when that has finished."
+    if vm.state is VmState.DELETED:
+        return f"{vm.name} was deleted."
+    if kind is OperationKind.STOP and vm.state is VmState.STOPPED:
+        return f"{vm.name} is already stopped (deallocated)."
+    if kind is OperationKind.START and vm.state is VmState.RUNNING:
+        return f"{vm.name} is already running."
+    verb = {"start": "started", "stop": "stopped", "delete": "deleted"}.get(kind.value, kind.value)
+    return f"{vm.name} is {vm.state.value}; it cannot be {verb} now."
+
+
+def owner_reply(vm: Vm) -> ReplyTo:
+    """Where to tell a VM's owner about something nobody asked for (idle sweep)."""
+    front_end, _, user_id = vm.owner.partition(":")
+    return ReplyTo(front_end=front_end, user_id=user_id)

@@ -1,0 +1,270 @@
+"""The queue worker: carries out deploy, start, stop and delete jobs.
+
+No job waits for a long ARM operation. A job starts the operation, records it and
+queues a *check* of itself with a visibility delay; the check re-queues itself
+until ARM says the operation is over (a VPN gateway takes about 45 minutes).
+
+Every step is idempotent, keyed by the operation id: a duplicated or retried job
+finds the operation's record and the ARM deployment named after it, and carries on
+from there instead of starting a second VM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from beast.errors import BeastError, UserError
+from beast.models import Operation, OperationKind, OperationState, Variant, Vm, VmState
+from beast.passwords import generate_password
+from beast.ports import (
+    Arm,
+    DeploymentState,
+    Job,
+    JobQueue,
+    Notifier,
+    OperationStore,
+    PowerState,
+    VmStore,
+)
+from beast.settings import Settings
+from beast.sizes import check_quota, find_size
+from beast.templates import load_template, parameters, vm_tags
+
+log = logging.getLogger(__name__)
+
+MAX_DEPLOY_DELAY = 300  # seconds between deployment checks, at most
+MAX_POWER_DELAY = 60
+
+
+class Worker:
+    """Runs one job at a time; collaborators are passed in."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        vms: VmStore,
+        operations: OperationStore,
+        queue: JobQueue,
+        arm: Arm,
+        notifier: Notifier,
+        mutate: Callable[[str, Callable[[Vm], Vm]], Vm],
+    ) -> None:
+        self._settings = settings
+        self._vms = vms
+        self._ops = operations
+        self._queue = queue
+        self._arm = arm
+        self._notifier = notifier
+        self._mutate = mutate
+
+    def run(self, job: Job, *, now: datetime, last_attempt: bool = False) -> None:
+        """Carry out ``job``; on its last delivery a failure is recorded and reported."""
+        op = self._ops.get(job.operation_id)
+        if op.state.done:
+            log.info("operation %s is already %s; nothing to do", op.id, op.state.value)
+            return
+        try:
+            if job.kind is OperationKind.DEPLOY:
+                self._deploy(job, op, now=now)
+            else:
+                self._power_or_delete(job, op, now=now)
+        except UserError as exc:
+            gone = job.kind is OperationKind.DEPLOY  # refused before anything was created
+            self._fail(job, op, code=exc.code, message=exc.message, now=now, gone=gone)
+        except Exception as exc:
+            if not last_attempt:
+                raise  # the queue retries with a visibility delay
+            log.exception("operation %s gave up after its last attempt", op.id)
+            reason = exc.message if isinstance(exc, BeastError) else "Beast hit an internal error"
+            self._fail(
+                job, op, code="gave-up", message=f"{reason}; gave up after retries.", now=now
+            )
+
+    # --- deploy ------------------------------------------------------------------
+
+    def _deploy(self, job: Job, op: Operation, *, now: datetime) -> None:
+        vm = self._vms.get(job.vm_name)
+        if vm.state is not VmState.DEPLOYING:
+            # Deleted (or otherwise moved on) while queued: the newer operation wins.
+            self._finish(
+                op,
+                state=OperationState.FAILED,
+                now=now,
+                code="superseded",
+                message=f"{vm.name} is {vm.state.value}; the deployment was not needed.",
+            )
+            return
+        status = self._arm.deployment(group=vm.resource_group, name=vm.deployment_name)
+        if status.state is DeploymentState.MISSING:
+            if job.check:
+                raise RuntimeError(f"deployment {vm.deployment_name} vanished")
+            self._start_deployment(job, vm)
+            op = self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
+            self._notifier.progress(
+                job.reply, vm_name=vm.name, text=f"Azure accepted the deployment of {vm.name}."
+            )
+            self._check_later(job, attempt=0, cap=MAX_DEPLOY_DELAY)
+        elif status.state is DeploymentState.RUNNING:
+            if op.state is OperationState.QUEUED:
+                self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
+            self._check_later(
+                job, attempt=job.attempt + 1 if job.check else 0, cap=MAX_DEPLOY_DELAY
+            )
+        elif status.state is DeploymentState.SUCCEEDED:
+            out = {key: value for key, value in status.outputs.items()}
+            ready = self._mutate(
+                vm.name,
+                lambda v: v.evolve(
+                    state=VmState.RUNNING,
+                    started_at=now,
+                    vm_id=_text(out.get("vmId")),
+                    public_ip=_text(out.get("publicIp")),
+                    private_ip=_text(out.get("privateIp")),
+                    fqdn=_text(out.get("fqdn")),
+                    jupyter_url=_text(out.get("jupyterUrl")),
+                    ssh_command=_text(out.get("sshCommand")),
+                ),
+            )
+            self._finish(op, state=OperationState.SUCCEEDED, now=now)
+            self._notifier.ready(job.reply, vm=ready)
+        else:
+            code = status.error_code or "DeploymentFailed"
+            message = status.error_message or "Azure did not say why."
+            self._fail(
+                job, op, code=code, message=f"Azure could not deploy {vm.name}: {message}", now=now
+            )
+
+    def _start_deployment(self, job: Job, vm: Vm) -> None:
+        """Check size and quota, then start the deployment; nothing is created before the checks."""
+        size = find_size(vm.size, self._arm.sizes(vm.region), region=vm.region)
+        check_quota(size, self._arm.quotas(vm.region), region=vm.region)
+        if size.name != vm.size:  # keep ARM's own spelling
+            vm = self._mutate(vm.name, lambda v: v.evolve(size=size.name))
+        template = load_template(vm.variant)
+        password = generate_password() if vm.variant is Variant.JUPYTER else None
+        self._arm.ensure_group(vm.resource_group, region=vm.region, tags=vm_tags(vm))
+        started = self._arm.start_deployment(
+            group=vm.resource_group,
+            name=vm.deployment_name,
+            template=template,
+            parameters=parameters(
+                vm,
+                template=template,
+                password=password,
+                ssh_public_key=job.ssh_public_key,
+                allowed_source_prefixes=job.allowed_source_prefixes
+                or self._settings.allowed_source_prefixes,
+                vpn_root_certificate=self._settings.vpn_root_certificate,
+            ),
+            tags=vm_tags(vm),
+        )
+        if started and password is not None:
+            # The one and only time the password leaves Beast: privately, to the owner.
+            self._notifier.password(job.reply, vm=vm, password=password)
+
+    # --- start, stop, delete -----------------------------------------------------
+
+    def _power_or_delete(self, job: Job, op: Operation, *, now: datetime) -> None:
+        vm = self._vms.get(job.vm_name)
+        if vm.operation_id != op.id:
+            self._finish(
+                op,
+                state=OperationState.FAILED,
+                now=now,
+                code="superseded",
+                message=f"A newer operation on {vm.name} replaced this one.",
+            )
+            return
+        if job.kind is OperationKind.DELETE:
+            self._delete(job, op, vm, now=now)
+            return
+        want, done_state = (
+            (PowerState.RUNNING, VmState.RUNNING)
+            if job.kind is OperationKind.START
+            else (PowerState.DEALLOCATED, VmState.STOPPED)
+        )
+        power = self._arm.power_state(group=vm.resource_group, vm=vm.name)
+        if power is want:
+            stamp = {"started_at": now} if job.kind is OperationKind.START else {"stopped_at": now}
+            finished = self._mutate(vm.name, lambda v: v.evolve(state=done_state, **stamp))
+            self._finish(op, state=OperationState.SUCCEEDED, now=now)
+            self._notifier.finished(job.reply, vm=finished, kind=job.kind)
+            return
+        if power is PowerState.MISSING:
+            self._fail(
+                job,
+                op,
+                code="vm-missing",
+                now=now,
+                message=f"{vm.name} no longer exists in Azure; delete it with `down`.",
+            )
+            return
+        in_flight = (
+            {PowerState.STARTING} if job.kind is OperationKind.START else {PowerState.DEALLOCATING}
+        )
+        if power not in in_flight:
+            # Not started yet, or a retry after a crash, or someone powered it off
+            # without deallocating (still billed): ask (again). ARM treats repeats as no-ops.
+            if job.kind is OperationKind.START:
+                self._arm.begin_start(group=vm.resource_group, vm=vm.name)
+            else:
+                self._arm.begin_deallocate(group=vm.resource_group, vm=vm.name)
+        if op.state is OperationState.QUEUED:
+            self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
+        self._check_later(job, attempt=job.attempt + 1 if job.check else 0, cap=MAX_POWER_DELAY)
+
+    def _delete(self, job: Job, op: Operation, vm: Vm, *, now: datetime) -> None:
+        if not self._arm.group_exists(vm.resource_group):
+            gone = self._mutate(vm.name, lambda v: v.evolve(state=VmState.DELETED))
+            self._finish(op, state=OperationState.SUCCEEDED, now=now)
+            self._notifier.finished(job.reply, vm=gone, kind=job.kind)
+            return
+        if not job.check or op.state is OperationState.QUEUED:
+            self._arm.begin_delete_group(vm.resource_group)
+        if op.state is OperationState.QUEUED:
+            self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
+        self._check_later(job, attempt=job.attempt + 1 if job.check else 0, cap=MAX_POWER_DELAY)
+
+    # --- bookkeeping -------------------------------------------------------------
+
+    def _check_later(self, job: Job, *, attempt: int, cap: int) -> None:
+        delay = min(self._settings.poll_seconds * 2**attempt, cap)
+        self._queue.enqueue(replace(job, check=True, attempt=attempt), delay_seconds=delay)
+
+    def _finish(
+        self,
+        op: Operation,
+        *,
+        state: OperationState,
+        now: datetime,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self._ops.update(
+            op.evolve(state=state, updated_at=now, error_code=code, error_message=message)
+        )
+
+    def _fail(
+        self,
+        job: Job,
+        op: Operation,
+        *,
+        code: str,
+        message: str,
+        now: datetime,
+        gone: bool = False,
+    ) -> None:
+        """Record the failure on the operation and the VM, and tell the person."""
+        # ``gone``: nothing exists in Azure, so the record is closed rather than failed.
+        new_state = VmState.DELETED if gone else VmState.FAILED
+        self._mutate(job.vm_name, lambda v: v.evolve(state=new_state, error=message[:1000]))
+        self._finish(op, state=OperationState.FAILED, now=now, code=code, message=message)
+        self._notifier.failed(job.reply, vm_name=job.vm_name, kind=job.kind, reason=message)
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
