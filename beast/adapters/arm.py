@@ -241,10 +241,9 @@ class AzureArm:
 
     def begin_delete_group(self, name: str) -> None:
         """Ask ARM to delete the group and everything in it."""
-        with _translated(f"deleting resource group {name}"):
-            # Already gone is the goal reached.
-            with suppress(ResourceNotFoundError):
-                self._resources.resource_groups.begin_delete(name, polling=False)
+        # Already gone is the goal reached.
+        with _translated(f"deleting resource group {name}"), suppress(ResourceNotFoundError):
+            self._resources.resource_groups.begin_delete(name, polling=False)
 
     def group_exists(self, name: str) -> bool:
         """True while the group exists, deleting or not."""
