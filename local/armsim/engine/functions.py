@@ -589,7 +589,7 @@ def _json(ctx: EvalContext, args: list[Any]) -> Any:
     try:
         return json.loads(args[0])
     except json.JSONDecodeError as exc:
-        raise _fail("json", f"the argument is not valid JSON: {exc.msg}.") from exc
+        raise _fail("json", f"the argument '{args[0]}' is not valid JSON: {exc.msg}.") from exc
 
 
 # ---------------------------------------------------------------- collections
