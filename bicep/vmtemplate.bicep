@@ -24,7 +24,7 @@ param osDiskSize int = 1000
 ])
 param osDiskType string = 'Premium_LRS'
 
-@description('Optional. Prefix of every resource name; Beast passes the VM name, e.g. beast-alice-1. Start with a letter; lowercase letters, digits and hyphens.')
+@description('Optional. Name of the VM and prefix of the names of its other resources; Beast passes its VM name, e.g. beast-alice-1. Start with a letter; lowercase letters, digits and hyphens.')
 @minLength(2)
 @maxLength(40)
 param projectName string = 'projectname'
@@ -43,7 +43,7 @@ param adminPassword string
 @description('Optional. An SSH public key (ssh-rsa or ssh-ed25519) to accept besides the password; empty for none.')
 param adminPublicKey string = ''
 
-@description('Optional. Azure region of every resource; defaults to the resource group\'s.')
+@description('Optional. Azure region of every resource; defaults to the location of the resource group.')
 param location string = resourceGroup().location
 
 @description('Optional. Source address prefixes (CIDR or IP) allowed to reach SSH (22) and JupyterHub (8000); empty closes every inbound port.')
@@ -55,7 +55,7 @@ param tags object = {}
 @description('Optional. Secure boot of the Trusted Launch VM; turn off only for unsigned kernel modules such as some GPU drivers.')
 param secureBootEnabled bool = true
 
-var vmName = '${projectName}-vm'
+var vmName = projectName
 var vnetName = '${projectName}-vnet'
 var subnetName = '${projectName}-subnet'
 var publicIpName = '${projectName}-ip'

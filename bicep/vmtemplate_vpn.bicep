@@ -25,7 +25,7 @@ param osDiskSize int = 1000
 ])
 param osDiskType string = 'Premium_LRS'
 
-@description('Optional. Prefix of every resource name; Beast passes the VM name, e.g. beast-alice-1. Start with a letter; lowercase letters, digits and hyphens.')
+@description('Optional. Name of the VM and prefix of the names of its other resources; Beast passes its VM name, e.g. beast-alice-1. Start with a letter; lowercase letters, digits and hyphens.')
 @minLength(2)
 @maxLength(40)
 param projectName string = 'projectname'
@@ -56,7 +56,7 @@ param dataDiskSize int = 1
 ])
 param dataDiskType string = 'Premium_LRS'
 
-@description('Optional. Azure region of every resource; defaults to the resource group\'s.')
+@description('Optional. Azure region of every resource; defaults to the location of the resource group.')
 param location string = resourceGroup().location
 
 @description('Optional. Source address prefixes (CIDR or IP) inside the network allowed to reach SSH (22), besides the VPN clients.')
@@ -68,7 +68,7 @@ param tags object = {}
 @description('Optional. Secure boot of the Trusted Launch VM; turn off only for unsigned kernel modules such as some GPU drivers.')
 param secureBootEnabled bool = true
 
-var vmName = '${projectName}-vm'
+var vmName = projectName
 var vnetName = '${projectName}-vnet'
 var subnetName = '${projectName}-subnet'
 var nicName = '${projectName}-nic'

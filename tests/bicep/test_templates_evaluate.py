@@ -82,7 +82,7 @@ def test_template_deploys_with_the_parameters_beast_sends(stem: str) -> None:
     assert all(body["tags"] == TAGS for body in bodies)
     assert all(body["location"] == "westeurope" for body in bodies)
     vm = rendered(plan)["Microsoft.Compute/virtualMachines"]
-    assert vm["name"] == "beast-alice-1-vm"
+    assert vm["name"] == "beast-alice-1"
     assert vm["properties"]["hardwareProfile"]["vmSize"] == "Standard_E8s_v3"
     assert vm["properties"]["storageProfile"]["osDisk"]["diskSizeGB"] == 512
     assert vm["properties"]["osProfile"]["adminUsername"] == "alice"
@@ -101,9 +101,9 @@ def test_jupyter_template_outputs_its_addresses() -> None:
     outputs = plan_for("vmtemplate", beast_values("vmtemplate")).outputs(fake_reference)
     values = {name: o["value"] for name, o in outputs.items()}
     assert values == {
-        "vmName": "beast-alice-1-vm",
+        "vmName": "beast-alice-1",
         "vmId": f"{SCOPE.resource_group_id}/providers/Microsoft.Compute/virtualMachines/"
-        "beast-alice-1-vm",
+        "beast-alice-1",
         "publicIp": "20.0.0.7",
         "privateIp": "10.1.0.4",
         "fqdn": "beast-alice-1-x.westeurope.cloudapp.azure.com",
