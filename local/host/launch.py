@@ -77,6 +77,7 @@ def start_host(
     app: str = "function_app:app",
     port: int = 0,
     settings: Path | None = None,
+    host_json: Path | None = None,
     overrides: Mapping[str, str] | None = None,
     echo: TextIO | None = None,
     timeout: float = 60.0,
@@ -87,6 +88,8 @@ def start_host(
     argv = [python(), "-m", "local.host", "--app", app, "--port", str(port)]
     if settings_path is not None:
         argv += ["--settings", str(settings_path)]
+    if host_json is not None:
+        argv += ["--host-json", str(host_json)]
     env = {**os.environ, **(overrides or {}), "PYTHONUNBUFFERED": "1"}
     service = start_service(
         "host",

@@ -1,0 +1,77 @@
+"""Session-wide wiring: the real local parts (Azurite, the ARM simulator, the local host).
+
+Each part starts once per session, on free ports, and is stopped when the
+session ends, also when a test fails. Tests that need isolation inside a shared
+part take fresh names from ``unique_name`` (tables, queues).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from local.azurite import Azurite, start_azurite
+from local.host.launch import RunningHost, start_host
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    """Azurite in memory on free ports (``connection_string``, ``queue_endpoint``...)."""
+    running = start_azurite()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def armsim() -> Iterator[Any]:
+    """The ARM simulator over HTTPS (``local.armsim.testing.running_armsim``)."""
+    try:
+        from local.armsim.testing import running_armsim
+    except ImportError as exc:
+        raise RuntimeError(
+            "local.armsim.testing is missing: the ARM simulator has not landed in this tree"
+        ) from exc
+    with running_armsim() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def unique_name() -> Callable[[str], str]:
+    """Fresh lowercase names (``unique_name("jobs")`` -> ``jobs1a2b3c4d``) for tables and queues."""
+
+    def make(prefix: str) -> str:
+        return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+    return make
+
+
+def stack_overrides(*, azurite: Azurite, armsim: Any) -> dict[str, str]:
+    """The settings a launcher exports so the app finds the local parts."""
+    return {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "BEAST_ARM_ENDPOINT": armsim.url,
+        "BEAST_ARM_CA_BUNDLE": str(armsim.ca_bundle),
+        "BEAST_METRICS_ENDPOINT": armsim.url,
+    }
+
+
+@pytest.fixture(scope="session")
+def host(azurite: Azurite, armsim: Any) -> Iterator[RunningHost]:
+    """The local host running the real ``function_app`` against Azurite and the ARM simulator.
+
+    ``host.url("/api/health")``, ``host.function_key``, ``host.master_key``, and
+    ``host.run("name")`` to run a timer or queue function now and get its outcome.
+    Its tables and jobs queue carry names unique to this session.
+    """
+    session = uuid.uuid4().hex[:8]
+    overrides = {
+        **stack_overrides(azurite=azurite, armsim=armsim),
+        "BEAST_TABLE_PREFIX": f"t{session}",
+        "BEAST_JOBS_QUEUE": f"jobs-{session}",
+    }
+    running = start_host(overrides=overrides)
+    yield running
+    running.stop()

@@ -1,0 +1,33 @@
+"""Queue triggers for the local host's tests."""
+
+import azure.functions as func
+
+from tests.local.host_apps.recorder import record
+
+app = func.FunctionApp()
+
+
+@app.queue_trigger(
+    arg_name="msg", queue_name="%BEAST_HOST_TEST_QUEUE%", connection="AzureWebJobsStorage"
+)
+def work(msg: func.QueueMessage) -> None:
+    """Notes each delivery; a body starting with "fail" fails every time."""
+    body = msg.get_body().decode()
+    record(
+        {
+            "body": body,
+            "id": msg.id,
+            "dequeue_count": msg.dequeue_count,
+            "insertion_time": msg.insertion_time.isoformat() if msg.insertion_time else None,
+            "has_pop_receipt": bool(msg.pop_receipt),
+        }
+    )
+    if body.startswith("fail"):
+        raise RuntimeError("failing on purpose")
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%BEAST_HOST_TEST_QUEUE%-in", connection="")
+@app.queue_output(arg_name="out", queue_name="%BEAST_HOST_TEST_QUEUE%-out", connection="")
+def forward(msg: func.QueueMessage, out: func.Out[str]) -> None:
+    """Passes each message on, upper-cased, through an output binding."""
+    out.set(msg.get_body().decode().upper())
