@@ -201,7 +201,8 @@ def test_reference_outside_a_deployment_step_is_not_expected() -> None:
         ("[array('x')]", ["x"]),
         ("[union(createArray(1, 2), createArray(2, 3))]", [1, 2, 3]),
         (
-            "[union(createObject('a', createObject('x', 1)), createObject('a', createObject('y', 2)))]",
+            "[union(createObject('a', createObject('x', 1)), "
+            "createObject('a', createObject('y', 2)))]",
             {"a": {"x": 1, "y": 2}},
         ),
         ("[intersection(createArray(1, 2, 3), createArray(2, 3, 4))]", [2, 3]),
@@ -237,7 +238,8 @@ def test_concat_of_array_and_string_is_an_error() -> None:
         ("[if(true(), 'yes', 'no')]", "yes"),
         ("[if(false(), 'yes', 'no')]", "no"),
         (
-            "[equals(createArray(1, createObject('a', 'b')), createArray(1, createObject('a', 'b')))]",
+            "[equals(createArray(1, createObject('a', 'b')), "
+            "createArray(1, createObject('a', 'b')))]",
             True,
         ),
         ("[equals('a', 'A')]", False),
