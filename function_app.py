@@ -6,7 +6,8 @@ app with no functions at all, so settings and clients are built on first use.
 
 import azure.functions as func
 
-from functions import health
+from functions import health, slack
 
 app = func.FunctionApp()
 app.register_functions(health.bp)
+app.register_functions(slack.bp)
