@@ -16,7 +16,8 @@ from beast.adapters.queue import build_job_queue, queue_client
 from beast.errors import ConfigError
 from beast.models import OperationKind, ReplyTo
 from beast.ports import Job, JobQueue
-from tests.adapters.conftest import Azurite, storage_settings, unique_name
+from local.azurite import Azurite
+from tests.adapters.storage_harness import storage_settings, unique_name
 from tests.doubles import InMemoryJobQueue
 
 JOB = Job(

@@ -18,7 +18,7 @@ from beast.models import (
     Vm,
     VmState,
 )
-from tests.adapters.conftest import Stores
+from tests.adapters.storage_harness import Stores
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 

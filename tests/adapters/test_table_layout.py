@@ -12,7 +12,8 @@ from beast.adapters.storage_errors import storage_errors
 from beast.adapters.table_keys import decode_key, encode_key, table_name
 from beast.adapters.tables import build_table_stores
 from beast.errors import ConfigError, UpstreamError
-from tests.adapters.conftest import Azurite, storage_settings, unique_name
+from local.azurite import Azurite
+from tests.adapters.storage_harness import storage_settings, unique_name
 from tests.adapters.test_store_contract import a_vm, an_entry
 
 _ILLEGAL_IN_KEYS = set("/\\#?") | {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}

@@ -1,0 +1,91 @@
+"""How long the VM store's round trips to Table Storage take (on Azurite)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from beast.adapters.tables import TableVmStore, build_table_stores
+from beast.models import DiskType, Variant, Vm, VmState
+from beast.settings import load_settings
+from local.azurite import Azurite, start_azurite
+
+T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def azurite() -> Iterator[Azurite]:
+    """Azurite in memory for this module's benchmarks."""
+    running = start_azurite()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def vms(azurite: Azurite) -> TableVmStore:
+    """A VM store on fresh tables."""
+    settings = load_settings(
+        {
+            "AzureWebJobsStorage": azurite.connection_string,
+            "BEAST_TABLE_PREFIX": f"b{uuid.uuid4().hex[:10]}",
+            "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
+            "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
+            "SLACK_SIGNING_SECRET": "bench",
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+        }
+    )
+    return build_table_stores(settings).vms
+
+
+def a_vm(name: str, owner: str = "slack:U1") -> Vm:
+    return Vm(
+        name=name,
+        owner=owner,
+        owner_name="alice",
+        size="Standard_E4s_v3",
+        disk_gb=1000,
+        disk_type=DiskType.PREMIUM,
+        variant=Variant.JUPYTER,
+        region="eastus",
+        resource_group=f"beast-{name}",
+        deployment_name="beast-op-1",
+        state=VmState.RUNNING,
+        admin_username="alice",
+        operation_id="op-1",
+        created_at=T0,
+        public_ip="20.1.2.3",
+        jupyter_url="https://20.1.2.3:8000",
+    )
+
+
+def test_vm_get_round_trip(benchmark: BenchmarkFixture, vms: TableVmStore) -> None:
+    vms.add(a_vm("alice-1"))
+
+    got = benchmark(vms.get, "alice-1")
+
+    assert got.name == "alice-1"
+
+
+def test_vm_update_round_trip(benchmark: BenchmarkFixture, vms: TableVmStore) -> None:
+    latest = [vms.add(a_vm("alice-1"))]
+
+    def touch() -> None:
+        # Each write carries the etag of the one before, as a real read-modify-write does.
+        latest[0] = vms.update(latest[0].evolve(warned_at=datetime.now(UTC)))
+
+    benchmark(touch)
+
+    assert vms.get("alice-1").etag == latest[0].etag
+
+
+def test_list_of_200_vms(benchmark: BenchmarkFixture, vms: TableVmStore) -> None:
+    for i in range(200):
+        vms.add(a_vm(f"vm-{i:03d}", owner=f"slack:U{i % 10}"))
+
+    listed = benchmark(vms.list)
+
+    assert len(listed) == 200
