@@ -8,12 +8,15 @@ Anything not listed fails loudly with ARM's "The template function 'x' is not va
 from __future__ import annotations
 
 import base64
+import calendar
+import ipaddress
 import json
+import re
 import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local.armsim.engine.errors import EXPRESSIONS_HELP, ExpressionError
@@ -592,6 +595,104 @@ def _json(ctx: EvalContext, args: list[Any]) -> Any:
         raise _fail("json", f"the argument '{args[0]}' is not valid JSON: {exc.msg}.") from exc
 
 
+_DURATION = re.compile(
+    r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
+)
+
+
+def _parse_datetime(name: str, text: Any) -> datetime:
+    _expect(name, text, str)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _fail(name, f"the value '{text}' is not a valid ISO 8601 date and time.") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@_register("dateTimeAdd", 2, 3)
+def _date_time_add(ctx: EvalContext, args: list[Any]) -> Any:
+    base = _parse_datetime("dateTimeAdd", args[0])
+    _expect("dateTimeAdd", args[1], str)
+    match = _DURATION.match(args[1])
+    if match is None or args[1] in ("P", "-P", "PT", "-PT"):
+        raise _fail("dateTimeAdd", f"the duration '{args[1]}' is not a valid ISO 8601 duration.")
+    sign = -1 if match.group(1) else 1
+    years, months, weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups()[1:])
+    total_months = base.month - 1 + sign * (years * 12 + months)
+    year, month = base.year + total_months // 12, total_months % 12 + 1
+    day = min(base.day, calendar.monthrange(year, month)[1])
+    shifted = base.replace(year=year, month=month, day=day)
+    shifted += sign * timedelta(
+        weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds
+    )
+    fmt = args[2] if len(args) > 2 else "yyyy-MM-ddTHH:mm:ssZ"
+    _expect("dateTimeAdd", fmt, str)
+    return _dotnet_datetime(shifted, fmt)
+
+
+@_register("dateTimeToEpoch", 1, 1)
+def _date_time_to_epoch(ctx: EvalContext, args: list[Any]) -> Any:
+    return int(_parse_datetime("dateTimeToEpoch", args[0]).timestamp())
+
+
+@_register("dateTimeFromEpoch", 1, 1)
+def _date_time_from_epoch(ctx: EvalContext, args: list[Any]) -> Any:
+    _expect("dateTimeFromEpoch", args[0], int)
+    return datetime.fromtimestamp(args[0], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- networks (Bicep's CIDR helpers)
+
+
+def _network(name: str, text: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    _expect(name, text, str)
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError as exc:
+        raise _fail(name, f"the value '{text}' is not a valid CIDR block.") from exc
+
+
+@_register("parseCidr", 1, 1)
+def _parse_cidr(ctx: EvalContext, args: list[Any]) -> Any:
+    net = _network("parseCidr", args[0])
+    usable = list(net.hosts()) if net.num_addresses <= 4 else None
+    first = usable[0] if usable else net.network_address + 1
+    last = usable[-1] if usable else net.broadcast_address - 1
+    return {
+        "network": str(net.network_address),
+        "netmask": str(net.netmask),
+        "broadcast": str(net.broadcast_address),
+        "firstUsable": str(first),
+        "lastUsable": str(last),
+        "cidr": net.prefixlen,
+    }
+
+
+@_register("cidrSubnet", 3, 3)
+def _cidr_subnet(ctx: EvalContext, args: list[Any]) -> Any:
+    net = _network("cidrSubnet", args[0])
+    _expect("cidrSubnet", args[1], int)
+    _expect("cidrSubnet", args[2], int)
+    if args[1] < net.prefixlen or args[1] > net.max_prefixlen:
+        raise _fail("cidrSubnet", f"the new CIDR '{args[1]}' does not fit in '{args[0]}'.")
+    count = 2 ** (args[1] - net.prefixlen)
+    if not 0 <= args[2] < count:
+        raise _fail("cidrSubnet", f"the subnet index '{args[2]}' is out of range.")
+    size = 2 ** (net.max_prefixlen - args[1])
+    start = net.network_address + args[2] * size
+    return f"{start}/{args[1]}"
+
+
+@_register("cidrHost", 2, 2)
+def _cidr_host(ctx: EvalContext, args: list[Any]) -> Any:
+    net = _network("cidrHost", args[0])
+    _expect("cidrHost", args[1], int)
+    # Index 0 is the first usable host: the network address itself is skipped.
+    if not 0 <= args[1] < net.num_addresses - 2:
+        raise _fail("cidrHost", f"the host index '{args[1]}' is out of range.")
+    return str(net.network_address + 1 + args[1])
+
+
 # ---------------------------------------------------------------- collections
 
 
@@ -1064,6 +1165,13 @@ def _to_object(ctx: EvalContext, args: list[Any]) -> Any:
         _expect("toObject", key, str)
         out[key] = value_fn(item) if value_fn else item
     return out
+
+
+@_register("mapValues", 2, 2)
+def _map_values(ctx: EvalContext, args: list[Any]) -> Any:
+    _expect("mapValues", args[0], dict)
+    fn = _lambda_arg("mapValues", args[1], 1)
+    return {k: fn(v) for k, v in args[0].items()}
 
 
 @_register("groupBy", 2, 2)

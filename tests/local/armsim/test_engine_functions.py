@@ -323,3 +323,32 @@ def test_lambda_functions(expr: str, expected: Any) -> None:
 def test_the_registry_lists_the_common_bicep_functions() -> None:
     for name in ("format", "resourceid", "reference", "uniquestring", "copyindex", "if"):
         assert name in SUPPORTED_FUNCTIONS
+
+
+# ---- dates and networks
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("[dateTimeAdd('2026-01-31T00:00:00Z', 'P1M')]", "2026-02-28T00:00:00Z"),
+        (
+            "[dateTimeAdd('2026-03-04T05:06:07Z', '-PT1H30M', 'yyyy-MM-dd HH:mm')]",
+            "2026-03-04 03:36",
+        ),
+        ("[dateTimeToEpoch('1970-01-02T00:00:00Z')]", 86400),
+        ("[dateTimeFromEpoch(86400)]", "1970-01-02T00:00:00Z"),
+        ("[cidrSubnet('10.0.0.0/16', 24, 2)]", "10.0.2.0/24"),
+        ("[cidrHost('10.144.3.0/24', 0)]", "10.144.3.1"),
+        ("[parseCidr('10.0.0.0/24').lastUsable]", "10.0.0.254"),
+        ("[parseCidr('10.0.0.0/24').cidr]", 24),
+        ("[mapValues(createObject('a', 1), lambda('v', add(lambdaVariables('v'), 1)))]", {"a": 2}),
+    ],
+)
+def test_date_network_and_object_helpers(expr: str, expected: Any) -> None:
+    assert ev(expr) == expected
+
+
+def test_bad_duration_is_an_error() -> None:
+    with pytest.raises(TemplateError, match="not a valid ISO 8601 duration"):
+        ev("[dateTimeAdd('2026-01-01T00:00:00Z', '1 day')]")
