@@ -1,0 +1,22 @@
+"""Job messages on the queue: parsing, and the retry limit the host enforces."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from beast.ports import Job
+
+log = logging.getLogger(__name__)
+
+# host.json extensions.queues.maxDequeueCount; a test holds the two together.
+MAX_DEQUEUE_COUNT = 5
+
+
+def parse_job(body: bytes) -> Job | None:
+    """The job in a queue message, or None when it is not one (it would fail forever)."""
+    try:
+        return Job.from_dict(json.loads(body))
+    except (ValueError, KeyError, TypeError) as exc:
+        log.error("not a Beast job: %s", type(exc).__name__)
+        return None
