@@ -1,17 +1,14 @@
-"""Wiring for the storage adapter tests: stores and queues under test, on Azurite or in memory.
+"""Wiring for the storage adapter tests: the stores under test, on Azurite or in memory.
 
-The ``azurite`` fixture here is temporary: the shared one in tests/conftest.py
-replaces it once that lands.
+Azurite itself is the shared session fixture ``azurite`` in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from beast.adapters.tables import build_table_stores
-from local.azurite import Azurite, start_azurite
+from local.azurite import Azurite
 from tests.adapters.storage_harness import Stores, storage_settings, unique_name
 from tests.doubles import (
     InMemoryAuditLog,
@@ -20,14 +17,6 @@ from tests.doubles import (
     InMemoryUserStore,
     InMemoryVmStore,
 )
-
-
-@pytest.fixture(scope="session")
-def azurite() -> Iterator[Azurite]:
-    """Azurite in memory on free ports, for the whole session."""
-    running = start_azurite()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(params=["azurite", "memory"])
