@@ -10,7 +10,7 @@ import azure.functions as func
 
 from beast.slack.handler import handle
 
-bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions leaves it untyped
+bp = func.Blueprint()
 
 
 @bp.route(route="slack/events", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from beast import naming
 from beast.errors import BeastError, ValidationError
 from beast.models import Caller, Operation, OperationKind, ReplyTo, VmRequest, VmState
 from beast.models import Vm as VmRecord
@@ -30,10 +30,6 @@ from beast.slack.blocks import Message, Offer
 from beast.slack.client import quiet_logger, webhook_client
 
 log = logging.getLogger(__name__)
-
-# Operation ids derive from Slack's trigger_id, so a repeated delivery of the same
-# command or click maps to the same operation and never starts a second job.
-_OPERATION_NAMESPACE = uuid.UUID("5d3c3f7e-6a57-4b8e-9a7e-2f1c0b9e4d11")
 
 # How the API's field names read to someone typing /beast.
 _FIELD_WORDS = {
@@ -108,9 +104,11 @@ def _utcnow() -> datetime:
 
 def operation_id_for(trigger_id: str | None, action: str) -> str | None:
     """A stable operation id for one Slack delivery (None: let the service pick one)."""
+    # Derived from Slack's trigger_id, so a repeated delivery of the same command or
+    # click maps to the same operation and never starts a second job.
     if not trigger_id:
         return None
-    return str(uuid.uuid5(_OPERATION_NAMESPACE, f"slack:{trigger_id}:{action}"))
+    return naming.operation_id_for(f"slack:{trigger_id}:{action}")
 
 
 def dns_name(username: str, user_id: str) -> str:
