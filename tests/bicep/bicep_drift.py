@@ -15,6 +15,7 @@ expression must compile to an ARM expression, and the literal text around each
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ BICEP_DIR = REPO / "bicep"
 # Bicep keys that the compiler turns into something else (dependsOn is generated,
 # parent and scope become part of the name or of a nested deployment).
 _COMPILED_AWAY = {"dependsOn", "parent", "scope"}
+
+_DEPLOYMENTS = "Microsoft.Resources/deployments"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _DECORATOR_KEYS = {
     "allowed": "allowedValues",
@@ -55,7 +59,10 @@ def compare(bicep_text: str, template: dict[str, Any]) -> list[str]:
     drift: list[str] = []
     drift += _compare_parameters(doc.get("parameters", {}), template.get("parameters", {}))
     drift += _compare_variables(doc.get("variables", {}), template.get("variables", {}))
-    drift += _compare_resources(doc.get("resources", {}), template.get("resources", []))
+    resources = template.get("resources", [])
+    nested = [r for r in resources if r.get("type") == _DEPLOYMENTS]
+    drift += _compare_resources(doc.get("resources", {}), [r for r in resources if r not in nested])
+    drift += _compare_modules(doc.get("modules", {}), nested)
     drift += _compare_outputs(doc.get("outputs", {}), template.get("outputs", {}))
     return drift
 
@@ -136,6 +143,27 @@ def _compare_resources(bicep: dict[str, Any], arm: list[dict[str, Any]]) -> list
     return drift
 
 
+def _compare_modules(bicep: dict[str, Any], arm: list[dict[str, Any]]) -> list[str]:
+    """Each local module is a nested deployment whose inline template is the module compiled."""
+    if len(bicep) != len(arm):
+        return [f"modules: Bicep declares {len(bicep)}, JSON nests {len(arm)} deployments"]
+    drift: list[str] = []
+    for (symbol, module), deployment in zip(bicep.items(), arm, strict=True):
+        where = f"module {symbol}"
+        source = (BICEP_DIR / module["detail"]["path"]).read_text()
+        inner = deployment.get("properties", {})
+        drift += [f"{where}: {m}" for m in compare(source, inner.get("template", {}))]
+        passed = inner.get("parameters", {})
+        params = module["config"].get("params", {})
+        drift += [f"{where}: param {m}" for m in _same(params, _values(passed), "")]
+        drift += [f"{where}: {m}" for m in _same(module["config"]["name"], deployment["name"], "name")]
+    return drift
+
+
+def _values(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.get("value") for k, v in parameters.items()}
+
+
 def _compare_outputs(bicep: dict[str, Any], arm: dict[str, Any]) -> list[str]:
     drift = _compare_names("output", bicep, arm)
     for name in bicep.keys() & arm.keys():
@@ -160,20 +188,20 @@ def _same(b: Any, a: Any, path: str) -> list[str]:
     """Differences between a pycep value and its compiled JSON value at `path`."""
     here = path or "(top)"
     if _is_bicep_expression(b):
-        return [] if _is_expression(a) else [f"{here}: expression in Bicep, {a!r} in JSON"]
+        if not _is_expression(a):
+            return [f"{here}: expression in Bicep, {a!r} in JSON"]
+        missing = [t for t in _expression_literals(b) if t.replace("'", "''") not in a]
+        return [f"{here}: literal {missing!r} of the Bicep expression not in {a!r}"] if missing else []
     if isinstance(b, dict):
-        if _is_expression(a):
-            return []  # an object literal inside an expression compiles to createObject()
         if not isinstance(a, dict):
             return [f"{here}: object in Bicep, {a!r} in JSON"]
+        b = _unquoted_keys(b, a)
         drift = [f"{path}.{k}: in Bicep only" for k in b if k not in a]
         drift += [f"{path}.{k}: in JSON only" for k in a if k not in b]
         for key in b.keys() & a.keys():
             drift += _same(b[key], a[key], f"{path}.{key}")
         return drift
     if isinstance(b, list):
-        if _is_expression(a):
-            return []
         if not isinstance(a, list) or len(a) != len(b):
             return [f"{here}: {b!r} in Bicep, {a!r} in JSON"]
         drift = []
@@ -185,6 +213,38 @@ def _same(b: Any, a: Any, path: str) -> list[str]:
     if b != a or type(b) is not type(a):
         return [f"{here}: {b!r} in Bicep, {a!r} in JSON"]
     return []
+
+
+def _expression_literals(node: Any) -> list[str]:
+    """Strings in a pycep expression that can only be literals (an identifier has no '-',
+    '/', '.', ' ' or ':'), and the literal text of the interpolations in it."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if len(key) > 2 and key[0] == key[-1] == "'":
+                found += _literal_parts(key[1:-1]) if "${" in key else [key[1:-1]]
+            if key != "type":
+                found += _expression_literals(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _expression_literals(item)
+    elif isinstance(node, str):
+        if "${" in node:
+            found += _literal_parts(node)
+        elif not _IDENTIFIER.match(node):
+            found.append(node)
+    return found
+
+
+def _unquoted_keys(b: dict[str, Any], a: dict[str, Any]) -> dict[str, Any]:
+    """Bicep keys as the JSON spells them: quotes dropped, an interpolated key paired with
+    the JSON key that is an expression (in order)."""
+    computed = iter(k for k in a if _is_expression(k))
+    result: dict[str, Any] = {}
+    for key, value in b.items():
+        plain = key[1:-1] if len(key) > 1 and key[0] == key[-1] == "'" else key
+        result[next(computed, plain) if "${" in plain else plain] = value
+    return result
 
 
 def _same_string(b: str, a: Any, here: str) -> list[str]:
