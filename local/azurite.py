@@ -62,6 +62,8 @@ def start_azurite(*, prefer_default_ports: bool = False, echo: TextIO | None = N
         "--disableTelemetry",
         "--skipApiVersionCheck",
         "--loose",
+        # No access log: one line per request drowns the host's own output.
+        "--silent",
         "--blobHost",
         "127.0.0.1",
         "--queueHost",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -21,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+_PR_SET_PDEATHSIG = 1
 _running: set[Service] = set()
 _running_lock = threading.Lock()
 
@@ -70,17 +72,30 @@ def _signal_group(pid: int, signum: signal.Signals) -> None:
         os.killpg(pid, signum)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the parent dies, even by SIGKILL.
+
+    atexit cannot run when the parent is killed outright, and the child has its
+    own session, so without this it would live on.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_service(
     name: str,
     argv: Sequence[str],
     *,
-    ready: str,
+    ready: str | None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 60.0,
     echo: TextIO | None = None,
 ) -> Service:
     """Start ``argv`` and return once a line of its output matches the regex ``ready``.
+
+    With ``ready=None`` it returns at once (the caller has its own readiness check).
 
     Output is kept (and echoed with a ``[name]`` prefix when ``echo`` is given);
     a child that exits or stays silent past ``timeout`` is stopped and reported.
@@ -95,14 +110,17 @@ def start_service(
         env=dict(env) if env is not None else None,
         cwd=cwd,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     service = Service(name, process)
     with _running_lock:
         _running.add(service)
-    pattern = re.compile(ready)
+    pattern = re.compile(ready) if ready is not None else None
     threading.Thread(
         target=_pump, args=(service, pattern, echo), name=f"pump:{name}", daemon=True
     ).start()
+    if pattern is None:
+        return service
     if not service._ready_event.wait(timeout) or service.ready is None:
         service.stop()
         raise ServiceError(
@@ -112,7 +130,7 @@ def start_service(
     return service
 
 
-def _pump(service: Service, pattern: re.Pattern[str], echo: TextIO | None) -> None:
+def _pump(service: Service, pattern: re.Pattern[str] | None, echo: TextIO | None) -> None:
     assert service.process.stdout is not None
     for line in service.process.stdout:
         text = line.rstrip("\n")
@@ -120,7 +138,7 @@ def _pump(service: Service, pattern: re.Pattern[str], echo: TextIO | None) -> No
         if echo is not None:
             echo.write(f"[{service.name}] {text}\n")
             echo.flush()
-        if service.ready is None:
+        if service.ready is None and pattern is not None:
             found = pattern.search(text)
             if found:
                 service.ready = found

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
+from local.armsim.testing import ArmSim, running_armsim
 from local.azurite import Azurite, start_azurite
 from local.host.launch import RunningHost, start_host
+from local.stack import host_overrides
 
 
 @pytest.fixture(scope="session")
@@ -26,14 +27,8 @@ def azurite() -> Iterator[Azurite]:
 
 
 @pytest.fixture(scope="session")
-def armsim() -> Iterator[Any]:
+def armsim() -> Iterator[ArmSim]:
     """The ARM simulator over HTTPS (``local.armsim.testing.running_armsim``)."""
-    try:
-        from local.armsim.testing import running_armsim
-    except ImportError as exc:
-        raise RuntimeError(
-            "local.armsim.testing is missing: the ARM simulator has not landed in this tree"
-        ) from exc
     with running_armsim() as simulator:
         yield simulator
 
@@ -48,18 +43,18 @@ def unique_name() -> Callable[[str], str]:
     return make
 
 
-def stack_overrides(*, azurite: Azurite, armsim: Any) -> dict[str, str]:
-    """The settings a launcher exports so the app finds the local parts."""
-    return {
-        "AzureWebJobsStorage": azurite.connection_string,
-        "BEAST_ARM_ENDPOINT": armsim.url,
-        "BEAST_ARM_CA_BUNDLE": str(armsim.ca_bundle),
-        "BEAST_METRICS_ENDPOINT": armsim.url,
-    }
+def stack_overrides(*, azurite: Azurite, armsim: ArmSim) -> dict[str, str]:
+    """The settings a launcher exports so the app finds Azurite and the ARM simulator."""
+    return host_overrides(
+        storage_connection=azurite.connection_string,
+        arm_url=armsim.url,
+        arm_ca_bundle=armsim.ca_bundle,
+        subscription_id=armsim.subscription_id,
+    )
 
 
 @pytest.fixture(scope="session")
-def host(azurite: Azurite, armsim: Any) -> Iterator[RunningHost]:
+def host(azurite: Azurite, armsim: ArmSim) -> Iterator[RunningHost]:
     """The local host running the real ``function_app`` against Azurite and the ARM simulator.
 
     ``host.url("/api/health")``, ``host.function_key``, ``host.master_key``, and
