@@ -156,7 +156,9 @@ def _compare_modules(bicep: dict[str, Any], arm: list[dict[str, Any]]) -> list[s
         passed = inner.get("parameters", {})
         params = module["config"].get("params", {})
         drift += [f"{where}: param {m}" for m in _same(params, _values(passed), "")]
-        drift += [f"{where}: {m}" for m in _same(module["config"]["name"], deployment["name"], "name")]
+        drift += [
+            f"{where}: {m}" for m in _same(module["config"]["name"], deployment["name"], "name")
+        ]
     return drift
 
 
@@ -191,7 +193,9 @@ def _same(b: Any, a: Any, path: str) -> list[str]:
         if not _is_expression(a):
             return [f"{here}: expression in Bicep, {a!r} in JSON"]
         missing = [t for t in _expression_literals(b) if t.replace("'", "''") not in a]
-        return [f"{here}: literal {missing!r} of the Bicep expression not in {a!r}"] if missing else []
+        return (
+            [f"{here}: literal {missing!r} of the Bicep expression not in {a!r}"] if missing else []
+        )
     if isinstance(b, dict):
         if not isinstance(a, dict):
             return [f"{here}: object in Bicep, {a!r} in JSON"]
