@@ -12,7 +12,7 @@ metadata description = 'A Data Science VM reached by SSH key only, with a public
 @maxLength(64)
 param vmModel string = 'Standard_E4s_v3'
 
-@description('Optional. OS disk size in GiB; the DSVM image needs at least 30, a managed disk holds at most 4095.')
+@description('Optional. OS disk size in GiB, at most 4095 (one managed disk); Azure refuses a size below that of the image disk.')
 @minValue(30)
 @maxValue(4095)
 param osDiskSize int = 1000
