@@ -6,10 +6,11 @@ app with no functions at all, so settings and clients are built on first use.
 
 import azure.functions as func
 
-from functions import health, jobs, schedules, slack
+from functions import api, health, jobs, schedules, slack
 
 app = func.FunctionApp()
 app.register_functions(health.bp)
 app.register_functions(slack.bp)
 app.register_functions(jobs.bp)
 app.register_functions(schedules.bp)
+app.register_functions(api.bp)
