@@ -108,11 +108,12 @@ class Beast:
                 return self._vms.get(earlier.vm_name), earlier
         self._check_policy(caller, request)
         key = request.ssh_public_key
-        if request.variant is Variant.SSH and key is None:
+        if request.variant in {Variant.SSH, Variant.VPN} and key is None:
             key = self._users.get_ssh_key(caller.id)
             if key is None:
                 raise ValidationError(
-                    "The ssh variant needs your SSH public key.",
+                    f"The {request.variant.value} variant logs in with SSH keys only: "
+                    "it needs your SSH public key.",
                     fields={
                         "sshPublicKey": "Send one with the request, or remember one first "
                         "with `/beast key ssh-ed25519 AAAA...`."

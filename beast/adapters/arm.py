@@ -192,7 +192,8 @@ class AzureArm:
             except ResourceNotFoundError:
                 return DeploymentStatus(state=DeploymentState.MISSING, outputs={})
         props = found.properties
-        state = str(props.provisioning_state or "") if props else ""
+        raw = props.provisioning_state if props else None
+        state = str(getattr(raw, "value", raw) or "")  # an SDK enum: str() gives its name
         if state.lower() == "succeeded":
             outputs = props.outputs or {} if props else {}
             return DeploymentStatus(

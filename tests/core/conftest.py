@@ -1,0 +1,147 @@
+"""A Beast wired on the real local parts: Azurite tables and queue, the ARM simulator.
+
+Only the notifier is a recording double (the Slack notifier has its own tests
+against the Slack stand-in). ``world.drain(op_id)`` plays the Functions host:
+it receives jobs from the real queue, honouring their visibility delays, and
+runs the worker until the operation is done.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from azure.storage.queue import QueueClient, TextBase64DecodePolicy
+
+from beast.adapters.arm import AzureArm
+from beast.adapters.queue import build_job_queue
+from beast.adapters.tables import TableStores, build_table_stores
+from beast.jobs import parse_job
+from beast.models import Caller, Operation, ReplyTo
+from beast.service import Beast
+from beast.settings import Settings, load_settings
+from beast.worker import Worker
+from local.armsim.credential import StaticTokenCredential
+from tests.doubles import RecordingNotifier
+
+ALICE = Caller(id="slack:U0ALICE", name="alice", front_end="slack")
+BOB = Caller(id="slack:U0BOB", name="bob", front_end="slack")
+ADMIN = Caller(id="slack:U0CAROL", name="carol", front_end="slack", is_admin=True)
+SSH_KEY = "ssh-ed25519 " + "A" * 68 + " alice@laptop"
+
+
+def reply_to(caller: Caller) -> ReplyTo:
+    """Where the front end would want news for ``caller``."""
+    return ReplyTo(front_end="slack", user_id=caller.id.split(":", 1)[1])
+
+
+def now() -> datetime:
+    """The wall clock, for code that takes ``now``."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class World:
+    """Beast, its worker and the parts they run on."""
+
+    settings: Settings
+    stores: TableStores
+    beast: Beast
+    worker: Worker
+    arm: AzureArm
+    notifier: RecordingNotifier
+    armsim: Any
+    queue_client: QueueClient
+
+    def drain(self, op_id: str, *, timeout: float = 60) -> Operation:
+        """Run queued jobs as the host would until ``op_id`` is done."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.queue_client.receive_messages(visibility_timeout=30):
+                job = parse_job(message.content.encode())
+                assert job is not None
+                self.worker.run(job, now=now())
+                self.queue_client.delete_message(message)
+            op = self.stores.operations.get(op_id)
+            if op.state.done:
+                return op
+            time.sleep(0.1)
+        raise AssertionError(f"operation {op_id} did not finish in {timeout} s")
+
+    def pending_jobs(self) -> int:
+        """Messages in the queue, visible or not."""
+        props = self.queue_client.get_queue_properties()
+        return int(props.approximate_message_count or 0)
+
+
+def world_settings(*, azurite: Any, armsim: Any, **extra: str) -> Settings:
+    """Settings for a Beast on the local parts, with names unique to one test."""
+    tag = uuid.uuid4().hex[:8]
+    env = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "BEAST_TABLE_PREFIX": f"core{tag}",
+        "BEAST_JOBS_QUEUE": f"core-{tag}",
+        "BEAST_SUBSCRIPTION_ID": armsim.subscription_id,
+        "BEAST_ARM_ENDPOINT": armsim.url,
+        "BEAST_ARM_CA_BUNDLE": str(armsim.ca_bundle),
+        "BEAST_METRICS_ENDPOINT": armsim.url,
+        "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
+        "BEAST_ADMINS": "slack:U0CAROL",
+        "BEAST_POLL_SECONDS": "1",
+        "BEAST_VPN_ROOT_CERT": "MIIC5jCCAc6gAwIBAgIQbase64rootcertdata",
+        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        **extra,
+    }
+    return load_settings(env)
+
+
+def build_world(settings: Settings, armsim: Any) -> World:
+    """Wire Beast as ``beast.wiring`` does, with a static token and a recording notifier."""
+    stores = build_table_stores(settings)
+    queue = build_job_queue(settings)
+    arm = AzureArm(
+        credential=StaticTokenCredential(),
+        subscription_id=settings.subscription_id,
+        endpoint=settings.arm_endpoint,
+        ca_bundle=settings.arm_ca_bundle,
+        polling_interval=0.02,
+    )
+    notifier = RecordingNotifier()
+    beast = Beast(
+        settings=settings,
+        vms=stores.vms,
+        operations=stores.operations,
+        audit=stores.audit,
+        users=stores.users,
+        queue=queue,
+        arm=lambda: arm,
+    )
+    worker = Worker(
+        settings=settings,
+        vms=stores.vms,
+        operations=stores.operations,
+        queue=queue,
+        arm=arm,
+        notifier=notifier,
+        mutate=beast.mutate,
+    )
+    assert settings.storage_connection is not None
+    reader = QueueClient.from_connection_string(
+        settings.storage_connection.reveal(),
+        settings.jobs_queue,
+        message_decode_policy=TextBase64DecodePolicy(),
+    )
+    return World(settings, stores, beast, worker, arm, notifier, armsim, reader)
+
+
+@pytest.fixture
+def world(azurite: Any, armsim: Any) -> Iterator[World]:
+    """A fresh Beast on Azurite and a reset ARM simulator."""
+    armsim.reset()
+    yield build_world(world_settings(azurite=azurite, armsim=armsim), armsim)

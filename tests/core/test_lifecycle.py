@@ -1,0 +1,207 @@
+"""The whole VM lifecycle against Azurite and the ARM simulator, through the worker."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from beast.errors import ConflictError, ForbiddenError
+from beast.models import OperationKind, OperationState, Variant, VmState
+from beast.ports import DeploymentState, Job, PowerState
+from beast.requests import build_request
+from tests.core.conftest import ALICE, BOB, SSH_KEY, World, now, reply_to
+
+
+def up(world: World, *, size: str = "E4s_v3", variant: str | None = None, **extra: str):
+    request = build_request(
+        size=size,
+        disk_gb=extra.pop("disk_gb", "1000"),
+        disk_type=None,
+        variant=variant,
+        name=extra.pop("name", None),
+        region=None,
+        ttl=None,
+        ssh_public_key=extra.pop("ssh_public_key", None),
+        allowed_source_prefixes=None,
+        settings=world.settings,
+    )
+    return world.beast.request_vm(ALICE, request, reply=reply_to(ALICE), now=now())
+
+
+def test_up_stop_start_down_walks_the_whole_life_of_a_vm(world: World) -> None:
+    vm, op = up(world)
+    assert (vm.name, vm.state, op.state) == (
+        "beast-alice-1",
+        VmState.DEPLOYING,
+        OperationState.QUEUED,
+    )
+
+    assert world.drain(op.id).state is OperationState.SUCCEEDED
+    ready = world.stores.vms.get(vm.name)
+    assert ready.state is VmState.RUNNING
+    assert ready.public_ip and ready.jupyter_url == f"https://{ready.public_ip}:8000"
+    assert ready.ssh_command and ready.public_ip in ready.ssh_command
+    assert ready.size == "Standard_E4s_v3" and ready.disk_gb == 1000
+    assert [c.method for c in world.notifier.calls if c.method in {"password", "ready"}] == [
+        "password",
+        "ready",
+    ]
+    assert world.arm.power_state(group=vm.resource_group, vm=vm.name) is PowerState.RUNNING
+
+    stop = world.beast.stop(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    assert world.drain(stop.id).state is OperationState.SUCCEEDED
+    assert world.stores.vms.get(vm.name).state is VmState.STOPPED
+    # Deallocated, never merely powered off: a stopped-but-allocated VM is still billed.
+    assert world.arm.power_state(group=vm.resource_group, vm=vm.name) is PowerState.DEALLOCATED
+
+    start = world.beast.start(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    assert world.drain(start.id).state is OperationState.SUCCEEDED
+    assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+
+    down = world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    assert world.drain(down.id).state is OperationState.SUCCEEDED
+    assert world.stores.vms.get(vm.name).state is VmState.DELETED
+    assert not world.arm.group_exists(vm.resource_group)
+    actions = [entry.action for entry in world.stores.audit.for_vm(vm.name)]
+    assert actions == ["up", "stop", "start", "delete"]
+
+
+def test_the_password_reaches_the_owner_once_and_is_never_stored(world: World) -> None:
+    vm, op = up(world)
+    world.drain(op.id)
+    passwords = world.notifier.named("password")
+    assert len(passwords) == 1
+    secret = passwords[0].details["password"].reveal()
+    assert len(secret) >= 12
+    stored = world.stores.vms.get(vm.name)
+    assert secret not in repr(stored) and secret not in repr(world.stores.operations.get(op.id))
+
+
+def test_quota_too_small_is_refused_with_the_numbers_and_nothing_is_created(world: World) -> None:
+    vm, op = up(world, size="E64s_v3")
+    done = world.drain(op.id)
+    assert done.state is OperationState.FAILED and done.error_code == "quota"
+    assert "E64s_v3 needs 64 vCPUs" in (done.error_message or "")
+    assert "left" in (done.error_message or "")
+    assert world.stores.vms.get(vm.name).state is VmState.DELETED
+    assert not world.arm.group_exists(vm.resource_group)
+    failed = world.notifier.named("failed")
+    assert failed and "64 vCPUs" in failed[0].details["reason"]
+
+
+def test_unknown_size_is_refused_with_close_matches(world: World) -> None:
+    vm, op = up(world, size="E4s_v9")
+    done = world.drain(op.id)
+    assert done.error_code == "unknown-size"
+    assert "E4s_v3" in (done.error_message or "")
+    assert not world.arm.group_exists(vm.resource_group)
+
+
+def test_failed_deployment_is_recorded_with_arms_reason_and_reported(world: World) -> None:
+    world.armsim.sim_post(
+        "/_sim/faults",
+        {
+            "kind": "deployment_failure",
+            "code": "AllocationFailed",
+            "message": "Allocation failed. We do not have sufficient capacity.",
+        },
+    )
+    vm, op = up(world)
+    done = world.drain(op.id)
+    assert done.state is OperationState.FAILED
+    assert "sufficient capacity" in (done.error_message or "")
+    recorded = world.stores.vms.get(vm.name)
+    assert recorded.state is VmState.FAILED and "capacity" in (recorded.error or "")
+    assert "capacity" in world.notifier.named("failed")[0].details["reason"]
+
+
+def test_a_duplicated_deploy_job_makes_one_deployment_and_one_vm(world: World) -> None:
+    vm, op = up(world)
+    duplicate = Job(
+        kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE)
+    )
+    world.worker.run(duplicate, now=now())
+    world.worker.run(duplicate, now=now())
+    assert world.drain(op.id).state is OperationState.SUCCEEDED
+    puts = world.armsim.requests_log(method="PUT", path="(?i)/deployments/")
+    assert len(puts) == 1
+    vms = world.armsim.requests_log(method="PUT", path="(?i)virtualMachines/")
+    assert len(vms) <= 1  # the simulator creates resources itself; no second VM PUT from Beast
+    assert len(world.notifier.named("password")) == 1
+
+
+def test_a_worker_that_dies_after_starting_the_deployment_resumes_it(world: World) -> None:
+    vm, op = up(world)
+    job = Job(kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE))
+
+    class Crash(Exception):
+        pass
+
+    real_update = world.stores.operations.update
+
+    def crash_on_write(_op: object) -> object:
+        raise Crash  # the process dies after ARM accepted the deployment
+
+    world.worker._ops.update = crash_on_write  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        world.worker.run(job, now=now())
+    world.worker._ops.update = real_update  # type: ignore[method-assign]
+    status = world.arm.deployment(group=vm.resource_group, name=vm.deployment_name)
+    assert status.state is not DeploymentState.MISSING
+    assert world.stores.operations.get(op.id).state is OperationState.QUEUED
+
+    # The queue delivers the job again; the worker carries on from ARM's state.
+    assert world.drain(op.id).state is OperationState.SUCCEEDED
+    assert len(world.armsim.requests_log(method="PUT", path="(?i)/deployments/")) == 1
+    assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+
+
+def test_two_concurrent_updates_to_one_vm_both_land(world: World) -> None:
+    vm, op = up(world)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def change(field: str, value: str) -> None:
+        try:
+            barrier.wait()
+            world.beast.mutate(vm.name, lambda v: v.evolve(**{field: value}))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=change, args=("fqdn", "a.example")),
+        threading.Thread(target=change, args=("private_ip", "10.0.0.9")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    final = world.stores.vms.get(vm.name)
+    assert (final.fqdn, final.private_ip) == ("a.example", "10.0.0.9")
+
+
+def test_only_the_owner_or_an_admin_may_stop_a_vm(world: World) -> None:
+    vm, op = up(world)
+    world.drain(op.id)
+    with pytest.raises(ForbiddenError):
+        world.beast.stop(BOB, vm.name, reply=reply_to(BOB), now=now())
+    assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+
+
+def test_stopping_a_stopped_vm_says_so_and_queues_nothing(world: World) -> None:
+    vm, op = up(world)
+    world.drain(op.id)
+    world.drain(world.beast.stop(ALICE, vm.name, reply=reply_to(ALICE), now=now()).id)
+    with pytest.raises(ConflictError, match="already stopped"):
+        world.beast.stop(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+
+
+def test_ssh_variant_deploys_with_the_key_and_no_password(world: World) -> None:
+    vm, op = up(world, variant="ssh", ssh_public_key=SSH_KEY)
+    assert world.drain(op.id).state is OperationState.SUCCEEDED
+    assert vm.variant is Variant.SSH
+    assert world.notifier.named("password") == []
+    ready = world.stores.vms.get(vm.name)
+    assert ready.jupyter_url is None and ready.ssh_command
