@@ -209,6 +209,11 @@ def _shape_public_ip(store: Store, doc: dict[str, Any], existing: Resource | Non
         props["ipAddress"] = f"20.81.{n // 250 % 250}.{n % 250 + 1}"
     if old.get("ipConfiguration"):
         props["ipConfiguration"] = old["ipConfiguration"]
+    dns = props.get("dnsSettings") or {}
+    if dns.get("domainNameLabel"):
+        # Azure derives the FQDN from the label and the region.
+        region = str(doc.get("location") or "eastus").replace(" ", "").lower()
+        dns["fqdn"] = f"{dns['domainNameLabel']}.{region}.cloudapp.azure.com"
 
 
 def _invalid_reference(target: str, referrer: str) -> ArmError:
