@@ -158,7 +158,7 @@ def test_a_worker_that_dies_after_starting_the_deployment_resumes_it(world: Worl
 
 
 def test_two_concurrent_updates_to_one_vm_both_land(world: World) -> None:
-    vm, op = up(world)
+    vm, _ = up(world)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
