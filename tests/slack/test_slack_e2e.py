@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from local.azurite import Azurite
 from local.host.launch import RunningHost, start_host
@@ -180,3 +182,15 @@ def test_missing_signature_gets_401(slack_host: RunningHost, slack: RunningSlack
     )
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     assert post(slack_host, body, headers).status_code == 401
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=80))
+def test_fuzzed_command_text_through_the_host_never_gets_a_server_error(
+    slack_host: RunningHost, slack: RunningSlackSim, text: str
+) -> None:
+    answer = command(slack_host, slack, text, user="carol")
+    assert answer.status_code == 200
+    assert answer.json()["text"]
