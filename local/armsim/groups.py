@@ -41,6 +41,7 @@ class Groups:
     def register_generic(self, router: Router) -> None:
         """Add the catch-all resource routes (register last: specific routes win)."""
         path = "/subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}/{rest:path}"
+        router.add("GET", "/subscriptions/{sub}/providers/{ns}/{rtype}", self.list_in_subscription)
         router.add("GET", path, self.get_resource)
         router.add("PUT", path, self.put_resource)
         router.add("DELETE", path, self.delete_resource)
@@ -262,9 +263,27 @@ class Groups:
 
     # --- generic resources -----------------------------------------------------------------
 
+    def list_in_subscription(self, req: Request, sub: str, ns: str, rtype: str) -> Response:
+        """List all resources of a type in the subscription (e.g. publicIPAddresses ListAll)."""
+        wanted = f"{ns}/{rtype}".lower()
+        items = [r for r in self.store.resources.values() if r.type.lower() == wanted]
+        items.sort(key=lambda r: r.created_at)
+        return Response(200, {"value": [providers.public_body(r) for r in items]})
+
     def get_resource(self, req: Request, sub: str, rg: str, ns: str, rest: str) -> Response:
-        """GET of any stored resource by id."""
+        """GET of any stored resource by id, or of a collection (…/{type} or …/{name}/{childType})."""
         group = self._group(rg)
+        segments = rest.strip("/").split("/")
+        if len(segments) % 2 == 1:
+            prefix = req.path.rstrip("/").rsplit("/", 1)[0].lower() + "/"
+            wanted = f"{ns}/{'/'.join(segments[0::2])}".lower()
+            items = [
+                r
+                for r in self.store.resources.values()
+                if r.type.lower() == wanted and r.id.lower().startswith(prefix)
+            ]
+            items.sort(key=lambda r: r.created_at)
+            return Response(200, {"value": [providers.public_body(r) for r in items]})
         rid = parse_resource_id(req.path)
         res = self.store.resource(str(rid))
         if res is None:

@@ -55,13 +55,23 @@ def normalise_series(points: list[Any]) -> list[dict[str, Any]]:
         for agg in _AGGREGATIONS:
             if agg in p:
                 point[agg] = float(p[agg])
+        # A one-sample point: its other aggregations follow from the one given.
+        known = point.get("average", point.get("total", point.get("maximum", point.get("minimum"))))
+        if known is not None:
+            for agg in ("average", "minimum", "maximum", "total"):
+                point.setdefault(agg, known)
+            point.setdefault("count", 1.0)
         out.append(point)
     out.sort(key=lambda x: x["t"])
     return out
 
 
 def _parse_time(text: str) -> datetime:
-    value = isodate.parse_datetime(text)
+    # A '+' of an offset arrives as a space when a client did not percent-encode it.
+    try:
+        value = isodate.parse_datetime(text.strip().replace(" ", "+"))
+    except (isodate.ISO8601Error, ValueError) as exc:
+        raise ArmError(400, "BadRequest", f"Invalid time '{text}'.") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

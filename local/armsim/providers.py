@@ -43,6 +43,8 @@ def put_resource(
             "ResourceGroupNotFound",
             f"Resource group '{rid.resource_group}' could not be found.",
         )
+    # Ids carry the resource group's own casing, whatever casing the request used.
+    rid = ResourceId(rid.subscription_id, group.name, rid.namespace, rid.types, rid.names)
     doc = {k: copy.deepcopy(v) for k, v in body.items() if k not in _TEMPLATE_ONLY}
     canonical_id = existing.id if existing else str(rid)
     doc["id"] = canonical_id

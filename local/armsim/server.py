@@ -237,6 +237,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 512
     sim: Simulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that reject our certificate or hang up mid-request are not server errors.
+        log.debug("armsim: connection from %s ended: %s", client_address, traceback.format_exc())
+
 
 @dataclass
 class RunningSim:
