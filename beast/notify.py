@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from beast.models import OperationKind, ReplyTo, Vm
 from beast.ports import Notifier
@@ -48,39 +49,47 @@ class LogNotifier:
 
 
 class RoutingNotifier:
-    """Picks the notifier for ``reply.front_end``; others go to the fallback."""
+    """Picks the notifier for ``reply.front_end``; others go to the fallback.
+
+    A notice that cannot be delivered is logged, never raised: the job's state is
+    already recorded, and a retried job must not repeat the work to repeat a message.
+    """
 
     def __init__(self, routes: Mapping[str, Notifier], *, fallback: Notifier) -> None:
         self._routes = dict(routes)
         self._fallback = fallback
 
-    def _for(self, reply: ReplyTo) -> Notifier:
-        return self._routes.get(reply.front_end, self._fallback)
+    def _send(self, reply: ReplyTo, notice: str, **details: Any) -> None:
+        target = self._routes.get(reply.front_end, self._fallback)
+        try:
+            getattr(target, notice)(reply, **details)
+        except Exception:
+            log.exception("could not deliver %s notice to %s", notice, reply.front_end)
 
     def progress(self, reply: ReplyTo, *, vm_name: str, text: str) -> None:
         """Route."""
-        self._for(reply).progress(reply, vm_name=vm_name, text=text)
+        self._send(reply, "progress", vm_name=vm_name, text=text)
 
     def password(self, reply: ReplyTo, *, vm: Vm, password: Secret) -> None:
         """Route."""
-        self._for(reply).password(reply, vm=vm, password=password)
+        self._send(reply, "password", vm=vm, password=password)
 
     def ready(self, reply: ReplyTo, *, vm: Vm) -> None:
         """Route."""
-        self._for(reply).ready(reply, vm=vm)
+        self._send(reply, "ready", vm=vm)
 
     def finished(self, reply: ReplyTo, *, vm: Vm, kind: OperationKind) -> None:
         """Route."""
-        self._for(reply).finished(reply, vm=vm, kind=kind)
+        self._send(reply, "finished", vm=vm, kind=kind)
 
     def failed(self, reply: ReplyTo, *, vm_name: str, kind: OperationKind, reason: str) -> None:
         """Route."""
-        self._for(reply).failed(reply, vm_name=vm_name, kind=kind, reason=reason)
+        self._send(reply, "failed", vm_name=vm_name, kind=kind, reason=reason)
 
     def idle_warning(self, reply: ReplyTo, *, vm: Vm, stop_at: datetime) -> None:
         """Route."""
-        self._for(reply).idle_warning(reply, vm=vm, stop_at=stop_at)
+        self._send(reply, "idle_warning", vm=vm, stop_at=stop_at)
 
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
         """Route."""
-        self._for(reply).idle_stopped(reply, vm=vm)
+        self._send(reply, "idle_stopped", vm=vm)
