@@ -107,18 +107,15 @@ class Beast:
             if earlier is not None:
                 return self._vms.get(earlier.vm_name), earlier
         self._check_policy(caller, request)
-        key = request.ssh_public_key
-        if request.variant in {Variant.SSH, Variant.VPN} and key is None:
-            key = self._users.get_ssh_key(caller.id)
-            if key is None:
-                raise ValidationError(
-                    f"The {request.variant.value} variant logs in with SSH keys only: "
-                    "it needs your SSH public key.",
-                    fields={
-                        "sshPublicKey": "Send one with the request, or remember one first "
-                        "with `/beast key ssh-ed25519 AAAA...`."
-                    },
-                )
+        key = request.ssh_public_key or self._users.get_ssh_key(caller.id)
+        if key is None and _needs_key(request.variant, caller):
+            raise ValidationError(
+                _why_key(request.variant, caller),
+                fields={
+                    "sshPublicKey": "Send one with the request, or remember one first "
+                    "with `/beast key ssh-ed25519 AAAA...`."
+                },
+            )
         if request.variant is Variant.VPN and not self._settings.vpn_root_certificate:
             raise LimitError(
                 "The vpn variant is not set up here: an admin must set BEAST_VPN_ROOT_CERT "
@@ -452,6 +449,26 @@ class Beast:
                 detail=detail,
             )
         )
+
+
+def _needs_key(variant: Variant, caller: Caller) -> bool:
+    """SSH-only variants need a key; so does a jupyter VM for a caller with no private chat.
+
+    The generated password reaches its owner only as a private Slack message. An HTTP
+    caller has no such channel, so Beast never hands the password out: they log in
+    with their key and set their own JupyterHub password with ``passwd``.
+    """
+    return variant is not Variant.JUPYTER or caller.front_end != "slack"
+
+
+def _why_key(variant: Variant, caller: Caller) -> str:
+    if variant is Variant.JUPYTER:
+        return (
+            "Over the HTTP API a jupyter VM needs your SSH public key: Beast never sends "
+            "passwords over HTTP. Log in with the key and run `passwd` to set your "
+            "JupyterHub password."
+        )
+    return f"The {variant.value} variant logs in with SSH keys only: it needs your SSH public key."
 
 
 def _refusal(vm: Vm, kind: OperationKind) -> str:
