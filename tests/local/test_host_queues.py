@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from local.azurite import Azurite
@@ -64,8 +65,12 @@ def queue_host(
     host.stop()
 
 
-def _queue(azurite: Azurite, name: str) -> QueueClient:
-    return QueueClient.from_connection_string(azurite.connection_string, name)
+def _queue(azurite: Azurite, name: str, **options: Any) -> QueueClient:
+    """A client for ``name``, creating the queue if needed (the host may not have yet)."""
+    client = QueueClient.from_connection_string(azurite.connection_string, name, **options)
+    with contextlib.suppress(ResourceExistsError):
+        client.create_queue()
+    return client
 
 
 def _peek(client: QueueClient) -> list[Any]:
@@ -97,9 +102,7 @@ def _eventually(check: Callable[[], Any]) -> Any:
 def test_base64_message_reaches_the_function_as_its_text(
     queue_host: RunningHost, azurite: Azurite, queue_name: str, record_file: Path
 ) -> None:
-    sender = QueueClient.from_connection_string(
-        azurite.connection_string, queue_name, message_encode_policy=TextBase64EncodePolicy()
-    )
+    sender = _queue(azurite, queue_name, message_encode_policy=TextBase64EncodePolicy())
     sender.send_message("hello beast")
     [note] = _eventually(lambda: _notes(record_file, "hello beast"))
     assert note["dequeue_count"] == 1
@@ -123,7 +126,7 @@ def test_failing_message_is_retried_with_growing_dequeue_count_then_poisoned(
 ) -> None:
     text = base64.b64encode(b"fail always").decode()
     _queue(azurite, queue_name).send_message(text)
-    poison = _queue(azurite, queue_name + "-poison")
+    poison = QueueClient.from_connection_string(azurite.connection_string, queue_name + "-poison")
     [poisoned] = _eventually(lambda: _peek(poison))
     assert poisoned.content == text
     counts = [note["dequeue_count"] for note in _notes(record_file, "fail always")]
@@ -134,7 +137,7 @@ def test_output_binding_sends_base64_text_to_its_queue(
     queue_host: RunningHost, azurite: Azurite, queue_name: str
 ) -> None:
     _queue(azurite, queue_name + "-in").send_message(base64.b64encode(b"pass it on").decode())
-    out = _queue(azurite, queue_name + "-out")
+    out = QueueClient.from_connection_string(azurite.connection_string, queue_name + "-out")
     [message] = _eventually(lambda: _peek(out))
     assert base64.b64decode(message.content) == b"PASS IT ON"
 
