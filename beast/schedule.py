@@ -19,6 +19,11 @@ from datetime import UTC, datetime, time, timedelta
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+_FULL_NAMES = {
+    "january", "february", "march", "april", "june", "july", "august", "september",
+    "october", "november", "december", "sunday", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday",
+}  # fmt: skip
 # (low, high, names) per field; names map to numbers starting at ``low``.
 _FIELDS: list[tuple[int, int, list[str]]] = [
     (0, 59, []),
@@ -46,6 +51,9 @@ class Schedule:
 
     def next_after(self, moment: datetime) -> datetime:
         """The first occurrence after ``moment`` (an aware datetime)."""
+        if moment.tzinfo is None:
+            # A naive time would be read as this machine's local time, not UTC.
+            raise ValueError(f"next_after needs an aware datetime, not {moment!r}")
         moment = moment.astimezone(UTC)
         if self.interval is not None:
             return moment + self.interval
@@ -117,8 +125,13 @@ def _parse_field(text: str, low: int, high: int, names: list[str]) -> frozenset[
 
 def _value(text: str, low: int, names: list[str]) -> int:
     lowered = text.strip().lower()
-    if lowered[:3] in names and not lowered.isdigit():
+    # An abbreviation ("Mon") or the whole English name ("Monday"), never any word
+    # that merely starts like one ("Monster").
+    if lowered in names or (lowered in _FULL_NAMES and lowered[:3] in names):
         return names.index(lowered[:3]) + low
+    if not lowered.isdigit():
+        hint = f" or one of {', '.join(n.title() for n in names)}" if names else ""
+        raise ValueError(f"{text!r} is not a number{hint}")
     return int(lowered)
 
 
@@ -128,6 +141,9 @@ def parse_timespan(text: str) -> timedelta:
     if found is None:
         raise ValueError(f"not a TimeSpan (hh:mm:ss): {text!r}")
     days, hours, minutes, seconds, fraction = found.groups()
+    if int(hours) > 23 or int(minutes) > 59 or int(seconds) > 59:
+        # .NET refuses these too; "00:60:00" is a typo, not an hour.
+        raise ValueError(f"not a TimeSpan (hours 0-23, minutes and seconds 0-59): {text!r}")
     return timedelta(
         days=int(days or 0),
         hours=int(hours),
