@@ -17,6 +17,7 @@ def parse_job(body: bytes) -> Job | None:
     """The job in a queue message, or None when it is not one (it would fail forever)."""
     try:
         return Job.from_dict(json.loads(body))
-    except (ValueError, KeyError, TypeError) as exc:
+    # RecursionError: json.loads on absurdly nested input; it would fail on every retry.
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         log.error("not a Beast job: %s", type(exc).__name__)
         return None

@@ -8,7 +8,8 @@ import uuid
 # Linux names the VM API refuses, and names JupyterHub or the image already use.
 RESERVED_USERNAMES = frozenset(
     {
-        "administrator", "admin", "user", "user1", "user2", "user3", "user4", "user5",
+        "administrator", "admin", "admin1", "admin2", "user", "user1", "user2", "user3",
+        "user4", "user5",
         "test", "test1", "test2", "test3", "guest", "owner", "root", "server", "sql",
         "support", "support_388945a0", "sys", "backup", "console", "david", "john", "a",
         "actuser", "adm", "aspnet", "asp.net", "sa", "daemon", "bin", "nobody", "jupyter",

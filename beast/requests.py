@@ -57,7 +57,8 @@ def check_ssh_key(key: str) -> str:
 
 def check_name(name: str) -> str:
     """A VM name that is DNS-safe and fits every Azure name Beast derives from it."""
-    if not _NAME.match(name):
+    # fullmatch: ``$`` alone would let a trailing newline through into Azure names.
+    if not _NAME.fullmatch(name):
         raise ValidationError(
             f"{name[:80]!r} is not a usable VM name.",
             fields={

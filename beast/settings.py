@@ -114,12 +114,16 @@ class _Reader:
             raise ConfigError(f"Setting {key} must be between {low} and {high}, not {value}.")
         return value
 
-    def number(self, key: str, default: float) -> float:
+    def number(self, key: str, default: float, *, low: float, high: float) -> float:
         raw = self.text(key, str(default))
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
             raise ConfigError(f"Setting {key} must be a number, not {raw!r}.") from None
+        # The range check also refuses "nan" and "inf", which float() accepts.
+        if not low <= value <= high:
+            raise ConfigError(f"Setting {key} must be between {low:g} and {high:g}, not {raw!r}.")
+        return value
 
     def flag(self, key: str) -> bool:
         raw = self.text(key, "false").lower()
@@ -158,7 +162,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         max_disk_gb=r.integer("BEAST_MAX_DISK_GB", 4095, low=30, high=4095),
         max_vms_per_user=r.integer("BEAST_MAX_VMS_PER_USER", 3, low=1, high=1000),
         allowed_source_prefixes=_split(r.text("BEAST_ALLOWED_SOURCE_PREFIXES")),
-        idle_cpu_percent=r.number("BEAST_IDLE_CPU_PERCENT", 5.0),
+        idle_cpu_percent=r.number("BEAST_IDLE_CPU_PERCENT", 5.0, low=0, high=100),
         idle_lookback_hours=r.integer("BEAST_IDLE_LOOKBACK_HOURS", 2, low=1, high=72),
         warn_schedule=r.text("BEAST_WARN_SCHEDULE", "0 0 18 * * *"),
         sweep_schedule=r.text("BEAST_SWEEP_SCHEDULE", "0 0 19 * * *"),

@@ -22,6 +22,11 @@ def canonical_size(text: str) -> str:
             fields={"size": "Use a size name such as E4s_v3 or Standard_D8s_v5."},
         )
     bare = cleaned[len("standard_") :] if cleaned.lower().startswith("standard_") else cleaned
+    if not bare[:1].isalpha():  # "Standard_" alone, or "Standard_-x": no series letter
+        raise ValidationError(
+            f"{text!r} is not a VM size; try one like E4s_v3.",
+            fields={"size": "Use a size name such as E4s_v3 or Standard_D8s_v5."},
+        )
     # ARM spells sizes with an upper-case series letter: "E4s_v3", "NC24ads_A100_v4".
     return "Standard_" + bare[0].upper() + bare[1:]
 
@@ -32,9 +37,10 @@ def find_size(name: str, catalogue: Sequence[SizeInfo], *, region: str) -> SizeI
     size = by_lower.get(name.lower())
     if size is not None and not size.restricted:
         return size
-    offered = [s.name for s in catalogue if not s.restricted]
-    close = difflib.get_close_matches(name.lower(), [n.lower() for n in offered], n=3, cutoff=0.6)
-    suggestions = [by_lower[c].name for c in close]
+    # Compared without "standard_": every name shares it, so with it everything looks close.
+    offered = {_bare(s.name): s.name for s in catalogue if not s.restricted}
+    close = difflib.get_close_matches(_bare(name), list(offered), n=3, cutoff=0.6)
+    suggestions = [offered[c] for c in close]
     short = name.removeprefix("Standard_")
     hint = (
         f" Close matches: {', '.join(s.removeprefix('Standard_') for s in suggestions)}."
@@ -46,6 +52,10 @@ def find_size(name: str, catalogue: Sequence[SizeInfo], *, region: str) -> SizeI
     else:
         message = f"There is no VM size {short} in {region}.{hint}"
     raise UnknownSizeError(message, suggestions=suggestions)
+
+
+def _bare(name: str) -> str:
+    return name.lower().removeprefix("standard_")
 
 
 def check_quota(size: SizeInfo, usages: Sequence[QuotaUsage], *, region: str) -> None:
