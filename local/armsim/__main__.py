@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -38,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         "--retry-after",
         type=int,
         default=1,
-        help="seconds sent in Retry-After on long-running operations (0: clients use their polling interval)",
+        help=(
+            "seconds sent in Retry-After on long-running operations (0: clients use their "
+            "polling interval)"
+        ),
     )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -62,10 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Subscription: {sim.subscription_id}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     sim.stop()
     return 0
 

@@ -1,4 +1,4 @@
-"""The simulated subscription's world: regions, VM sizes (resource SKUs), default vCPU quotas, images.
+"""The simulated world: regions, VM sizes (resource SKUs), default vCPU quotas, images.
 
 Figures follow the public size tables (vCPUs, memory, GPUs, Hyper-V generations); the
 availability and restriction choices are made up but shaped like a real subscription:
@@ -201,7 +201,7 @@ def family_of(size: VmSize) -> Family:
 
 
 def sku_documents(location: str | None) -> list[dict[str, Any]]:
-    """ResourceSku bodies (api 2021-07-01), one per size and location, as ResourceSkus_List returns."""
+    """ResourceSku bodies (api 2021-07-01), one per size and location, as listed by ARM."""
     docs: list[dict[str, Any]] = []
     for size in VM_SIZES.values():
         for loc in size.locations:

@@ -53,7 +53,7 @@ class Compute:
             self.operation,
         )
         vms = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines"
-        router.add("GET", vms, self.list)
+        router.add("GET", vms, self.list_vms)
         router.add("GET", vms + "/{vm}", self.get)
         router.add("DELETE", vms + "/{vm}", self.delete)
         router.add("GET", vms + "/{vm}/instanceView", self.instance_view)
@@ -71,7 +71,7 @@ class Compute:
         """VirtualMachines_InstanceView."""
         return Response(200, instance_view(self._vm(rg, vm)))
 
-    def list(self, req: Request, sub: str, rg: str) -> Response:
+    def list_vms(self, req: Request, sub: str, rg: str) -> Response:
         """VirtualMachines_List (one resource group)."""
         group = self.store.group(rg)
         if group is None:
@@ -102,7 +102,8 @@ class Compute:
             raise ArmError(
                 400,
                 "InvalidResourceType",
-                f"The resource type 'virtualMachines/{action}' could not be found in the namespace 'Microsoft.Compute'.",
+                f"The resource type 'virtualMachines/{action}' could not be found in the "
+                "namespace 'Microsoft.Compute'.",
             )
         store = self.store
         res = self._vm(rg, vm)
@@ -112,13 +113,16 @@ class Compute:
             raise ArmError(
                 409,
                 "OperationNotAllowed",
-                f"Operation '{action}' is not allowed on VM '{res.body['name']}' since the VM is marked for deletion. You can only retry the Delete operation (or wait for an ongoing one to complete).",
+                f"Operation '{action}' is not allowed on VM '{res.body['name']}' since the VM "
+                "is marked for deletion. You can only retry the Delete operation (or wait for "
+                "an ongoing one to complete).",
             )
         if kind == "restart" and rt.power in ("deallocated", "deallocating"):
             raise ArmError(
                 409,
                 "OperationNotAllowed",
-                f"Operation 'restart' is not allowed on VM '{res.body['name']}' since the VM is deallocated or marked to be deallocated.",
+                f"Operation 'restart' is not allowed on VM '{res.body['name']}' since the VM "
+                "is deallocated or marked to be deallocated.",
             )
         now = store.now()
         op = self._begin(res, kind, now)
@@ -179,7 +183,8 @@ class Compute:
 
     def _accepted(self, req: Request, res: Resource, op: AsyncOp) -> Response:
         location = str(res.body.get("location"))
-        path = f"/subscriptions/{self.store.subscription_id}/providers/Microsoft.Compute/locations/{location}/operations/{op.id}"
+        sub = f"/subscriptions/{self.store.subscription_id}"
+        path = f"{sub}/providers/Microsoft.Compute/locations/{location}/operations/{op.id}"
         headers = {
             "Azure-AsyncOperation": req.url(path, **{"p": "c", "api-version": req.api_version}),
             "Location": req.url(
@@ -272,7 +277,8 @@ class Compute:
         return Response(200, {"value": catalog.sku_documents(location)})
 
     def _find(self, rg: str, vm: str) -> Resource | None:
-        rid = f"/subscriptions/{self.store.subscription_id}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{vm}"
+        sub = f"/subscriptions/{self.store.subscription_id}"
+        rid = f"{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{vm}"
         return self.store.resource(rid)
 
     def _vm(self, rg: str, vm: str) -> Resource:

@@ -10,7 +10,41 @@ from local.armsim.state import Store
 
 # Names CRP refuses as adminUsername (public list of disallowed values).
 RESERVED_ADMIN_NAMES = frozenset(
-    ["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5", "sa"]
+    [
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+        "sa",
+    ]
 )
 _BAD_USERNAME_CHARS = set('\\/"[]:|<>+=;,?*@#()! ')
 
@@ -45,8 +79,10 @@ def _check_size(size_name: str, location: str) -> catalog.VmSize:
         raise ArmError(
             409,
             "SkuNotAvailable",
-            f"The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: "
-            f"{size.name}' is currently not available in location '{location}'. Please try another size "
+            "The requested VM size for resource 'Following SKUs have failed for Capacity "
+            "Restrictions: "
+            f"{size.name}' is currently not available in location '{location}'. Please try "
+            "another size "
             "or deploy to a different location or different zone. "
             "See https://aka.ms/azureskunotavailable for details.",
         )
@@ -71,7 +107,8 @@ def _check_image(props: dict[str, Any], size: catalog.VmSize) -> None:
         raise ArmError(
             404,
             "PlatformImageNotFound",
-            f"The platform image '{publisher}:{offer}:{sku}:{version}' is not available. Verify that all "
+            f"The platform image '{publisher}:{offer}:{sku}:{version}' is not available. "
+            "Verify that all "
             "fields in the storage profile are correct. For more details about storage profile "
             "information, please refer to https://aka.ms/storageprofile",
             target="imageReference",
@@ -81,8 +118,10 @@ def _check_image(props: dict[str, Any], size: catalog.VmSize) -> None:
             400,
             "BadRequest",
             f"The selected VM size '{size.name}' cannot boot Hypervisor Generation "
-            f"'{image.hyperv_generation[1:]}'. If this was a Create operation please check that the "
-            "Hypervisor Generation of the Image matches the Hypervisor Generation of the selected VM "
+            f"'{image.hyperv_generation[1:]}'. If this was a Create operation please check "
+            "that the "
+            "Hypervisor Generation of the Image matches the Hypervisor Generation of the "
+            "selected VM "
             "Size. If this was an Update operation please select a Hypervisor Generation '"
             f"{image.hyperv_generation[1:]}' VM Size. For more information, see https://aka.ms/azuregen2vm",
         )
@@ -149,18 +188,48 @@ def _check_quota(store: Store, vm_id: str, location: str, size: catalog.VmSize) 
             raise ArmError(
                 409,
                 "OperationNotAllowed",
-                f"Operation could not be completed as it results in exceeding approved {label} quota. "
-                f"Additional details - Deployment Model: Resource Manager, Location: {location}, "
-                f"Current Limit: {limit}, Current Usage: {usage}, Additional Required: {size.vcpus}, "
-                f"(Minimum) New Limit Required: {usage + size.vcpus}. Setup Alerts when Quota reaches "
-                "threshold. Learn more at https://aka.ms/quotamonitoringalerting . Submit a request for "
-                "Quota increase at https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/"
-                "UsageAndQuota.ReactView/Parameters/%7B%22subscriptionId%22:%22"
-                f"{store.subscription_id}%22,%22command%22:%22openQuotaApprovalBlade%22,%22quotas%22:"
-                f"[%7B%22location%22:%22{location}%22,%22providerId%22:%22Microsoft.Compute%22,"
-                f"%22resourceName%22:%22{resource_name}%22,%22quotaRequest%22:%7B%22properties%22:"
-                f"%7B%22limit%22:{usage + size.vcpus},%22unit%22:%22Count%22,%22name%22:%7B%22value%22:"
-                f"%22{resource_name}%22%7D%7D%7D%7D]%7D by specifying parameters listed in the "
-                "'Details' section for deployment to succeed. Please read more about quota limits at "
-                "https://docs.microsoft.com/en-us/azure/azure-supportability/per-vm-quota-requests",
+                _quota_message(
+                    store.subscription_id,
+                    location,
+                    label=label,
+                    resource_name=resource_name,
+                    limit=limit,
+                    usage=usage,
+                    required=size.vcpus,
+                ),
             )
+
+
+def _quota_message(
+    subscription_id: str,
+    location: str,
+    *,
+    label: str,
+    resource_name: str,
+    limit: int,
+    usage: int,
+    required: int,
+) -> str:
+    """CRP's quota sentence, numbers and quota-increase link included."""
+    new_limit = usage + required
+    # The portal deep link real messages embed, percent-encoded JSON as CRP sends it.
+    request = (
+        f'{{"subscriptionId":"{subscription_id}","command":"openQuotaApprovalBlade",'
+        f'"quotas":[{{"location":"{location}","providerId":"Microsoft.Compute",'
+        f'"resourceName":"{resource_name}","quotaRequest":{{"properties":{{"limit":{new_limit},'
+        f'"unit":"Count","name":{{"value":"{resource_name}"}}}}}}}}]}}'
+    )
+    link = (
+        "https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView/"
+        "Parameters/" + request.replace("{", "%7B").replace("}", "%7D").replace('"', "%22")
+    )
+    return (
+        f"Operation could not be completed as it results in exceeding approved {label} quota. "
+        f"Additional details - Deployment Model: Resource Manager, Location: {location}, "
+        f"Current Limit: {limit}, Current Usage: {usage}, Additional Required: {required}, "
+        f"(Minimum) New Limit Required: {new_limit}. Setup Alerts when Quota reaches threshold. "
+        "Learn more at https://aka.ms/quotamonitoringalerting . Submit a request for Quota "
+        f"increase at {link} by specifying parameters listed in the 'Details' section for "
+        "deployment to succeed. Please read more about quota limits at "
+        "https://docs.microsoft.com/en-us/azure/azure-supportability/per-vm-quota-requests"
+    )

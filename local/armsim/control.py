@@ -12,6 +12,23 @@ from local.armsim.state import DEFAULT_DELAYS_MS, Fault, Store
 from local.armsim.web import Request, Response, Router
 
 _FAULT_KINDS = ("throttle", "error", "slow", "deployment_failure", "quota")
+_FAULT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "throttle": {"status": 429, "code": "SubscriptionRequestsThrottled", "retry_after": 1},
+    "error": {
+        "status": 500,
+        "code": "InternalServerError",
+        "message": "Encountered internal server error. Diagnostic information: timestamp '', "
+        "subscription id '', tracking id '', request correlation id ''.",
+    },
+    "slow": {"delay_ms": 1000},
+    "deployment_failure": {
+        "status": 409,
+        "code": "AllocationFailed",
+        "message": "Allocation failed. We do not have sufficient capacity for the requested VM "
+        "size in this region. Read more about improving likelihood of allocation success at "
+        "http://aka.ms/allocation-guidance",
+    },
+}
 
 
 class Control:
@@ -35,7 +52,7 @@ class Control:
         router.add("GET", "/_sim/state", self.state)
 
     def reset(self, req: Request) -> Response:
-        """Forget all groups, resources, deployments, faults, metrics, delays and the request log."""
+        """Forget groups, resources, deployments, faults, metrics, delays and the request log."""
         self.store.reset()
         return Response(200, {"reset": True})
 
@@ -102,27 +119,15 @@ class Control:
                 raise ArmError(
                     400,
                     "BadRequest",
-                    f"quota needs location (one of {list(catalog.LOCATIONS)}) and family (or 'cores')",
+                    f"quota needs location (one of {list(catalog.LOCATIONS)}) and family (or "
+                    "'cores')",
                 )
             self.store.quota_overrides[(location, family.lower())] = int(body["limit"])
             return Response(
                 201,
                 {"kind": kind, "location": location, "family": family, "limit": int(body["limit"])},
             )
-        defaults: dict[str, Any] = {
-            "throttle": {"status": 429, "code": "SubscriptionRequestsThrottled", "retry_after": 1},
-            "error": {
-                "status": 500,
-                "code": "InternalServerError",
-                "message": "Encountered internal server error. Diagnostic information: timestamp '', subscription id '', tracking id '', request correlation id ''.",
-            },
-            "slow": {"delay_ms": 1000},
-            "deployment_failure": {
-                "status": 409,
-                "code": "AllocationFailed",
-                "message": "Allocation failed. We do not have sufficient capacity for the requested VM size in this region. Read more about improving likelihood of allocation success at http://aka.ms/allocation-guidance",
-            },
-        }[kind]
+        defaults = _FAULT_DEFAULTS[kind]
         merged = {**defaults, **body}
         try:
             fault = Fault(

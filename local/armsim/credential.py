@@ -9,7 +9,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 
 
 class StaticTokenCredential:
-    """TokenCredential (and SupportsTokenInfo) returning the same long-lived token for every scope."""
+    """TokenCredential (and SupportsTokenInfo) giving one long-lived token for every scope."""
 
     def __init__(self, token: str = "armsim-token") -> None:
         self._token = token

@@ -191,7 +191,7 @@ class Deployments:
     def register(self, router: Router) -> None:
         """Add the deployment routes."""
         base = "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Resources/deployments"
-        router.add("GET", base, self.list)
+        router.add("GET", base, self.list_deployments)
         router.add("PUT", base + "/{name}", self.put)
         router.add("GET", base + "/{name}", self.get)
         router.add("HEAD", base + "/{name}", self.head)
@@ -217,7 +217,8 @@ class Deployments:
             raise ArmError(
                 409,
                 "ResourceGroupBeingDeleted",
-                f"The resource group '{group.name}' is in deprovisioning state and cannot perform this operation.",
+                f"The resource group '{group.name}' is in deprovisioning state and cannot "
+                "perform this operation.",
             )
         existing = store.deployments.get((rg.lower(), name.lower()))
         if existing and existing.active:
@@ -226,7 +227,8 @@ class Deployments:
                 "DeploymentActiveAndUneditable",
                 f"Unable to edit or replace deployment '{name}': previous deployment from "
                 f"'{iso(existing.started)}' is still active (expiration time is "
-                f"'{iso(existing.started + 7 * 86400)}'). Please see https://aka.ms/arm-deploy for usage details.",
+                f"'{iso(existing.started + 7 * 86400)}'). Please see https://aka.ms/arm-deploy "
+                "for usage details.",
             )
         body = req.json_object()
         props = body.get("properties") or {}
@@ -237,7 +239,7 @@ class Deployments:
         except TemplateError as exc:
             raise ArmError(400, exc.code, exc.message, details=exc.details) from exc
         now = store.now()
-        dep_id = f"/subscriptions/{store.subscription_id}/resourceGroups/{group.name}/providers/Microsoft.Resources/deployments/{name}"
+        dep_id = f"{_group_id(store, group.name)}/providers/Microsoft.Resources/deployments/{name}"
         dep = Deployment(
             id=dep_id,
             name=name,
@@ -274,7 +276,7 @@ class Deployments:
         found = (rg.lower(), name.lower()) in self.store.deployments
         return Response(204 if found else 404)
 
-    def list(self, req: Request, sub: str, rg: str) -> Response:
+    def list_deployments(self, req: Request, sub: str, rg: str) -> Response:
         """Deployments_ListByResourceGroup (supports $filter=provisioningState eq 'X')."""
         self._group(rg)
         deps = [d for (g, _), d in self.store.deployments.items() if g == rg.lower()]
@@ -312,7 +314,8 @@ class Deployments:
             raise ArmError(
                 409,
                 "DeploymentCannotBeCancelled",
-                f"The deployment '{name}' cannot be cancelled because it is in a terminal state '{dep.state}'.",
+                f"The deployment '{name}' cannot be cancelled because it is in a terminal "
+                f"state '{dep.state}'.",
             )
         now = self.store.now()
         dep.generation += 1
@@ -354,8 +357,10 @@ class Deployments:
                     raise ArmError(
                         400,
                         "InvalidTemplateDeployment",
-                        f"The template deployment '{name}' is not valid according to the validation "
-                        f"procedure. The tracking id is '{tracking}'. See inner errors for details.",
+                        f"The template deployment '{name}' is not valid according to the "
+                        "validation "
+                        f"procedure. The tracking id is '{tracking}'. See inner errors for "
+                        "details.",
                         details=[
                             {
                                 "code": "QuotaExceeded"
@@ -365,7 +370,7 @@ class Deployments:
                             }
                         ],
                     ) from exc
-        dep_id = f"/subscriptions/{store.subscription_id}/resourceGroups/{group.name}/providers/Microsoft.Resources/deployments/{name}"
+        dep_id = f"{_group_id(store, group.name)}/providers/Microsoft.Resources/deployments/{name}"
         probe = Deployment(
             id=dep_id,
             name=name,
@@ -426,7 +431,8 @@ class Deployments:
             rid = parse_resource_id(resource_id)
             raise TemplateError(
                 "ResourceNotFound",
-                f"The Resource '{rid.type_and_name}' under resource group '{rid.resource_group}' was not found. "
+                f"The Resource '{rid.type_and_name}' under resource group "
+                f"'{rid.resource_group}' was not found. "
                 "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
             )
         body = providers.public_body(res)
@@ -523,7 +529,7 @@ class Deployments:
 
     def _deployment(self, rg: str, name: str) -> Deployment:
         self._group(rg)
-        dep = self.store.deployments.get((rg.lower(), name.lower()))
+        dep: Deployment | None = self.store.deployments.get((rg.lower(), name.lower()))
         if dep is None:
             raise deployment_not_found(name)
         return dep
@@ -536,12 +542,17 @@ class Deployments:
         return None
 
 
+def _group_id(store: Store, group: str) -> str:
+    return f"/subscriptions/{store.subscription_id}/resourceGroups/{group}"
+
+
 def _check_name(name: str) -> None:
     if len(name) > 64:
         raise ArmError(
             400,
             "DeploymentNameLengthLimitExceeded",
-            f"The provided deployment name '{name}' has a length of '{len(name)}' which exceeds the maximum "
+            f"The provided deployment name '{name}' has a length of '{len(name)}' which "
+            "exceeds the maximum "
             "length of '64'. Please see https://aka.ms/arm-deploy for usage details.",
         )
     if not _NAME.fullmatch(name):
@@ -551,7 +562,8 @@ def _check_name(name: str) -> None:
             "DeploymentNameInvalidCharacters",
             f"The provided deployment name '{name}' has these invalid characters: "
             f"'{bad}'. The name can only be a letter, digit, "
-            "'-', '.', '_', '(', ')'. Please see https://aka.ms/arm-deploy/#name-requirements for usage details.",
+            "'-', '.', '_', '(', ')'. Please see https://aka.ms/arm-deploy/#name-requirements "
+            "for usage details.",
         )
 
 
@@ -560,7 +572,8 @@ def _template_and_parameters(props: dict[str, Any]) -> tuple[dict[str, Any], dic
         raise ArmError(
             400,
             "InvalidDeployment",
-            "The 'mode' property is missing. Please see https://aka.ms/arm-deploy for usage details.",
+            "The 'mode' property is missing. Please see https://aka.ms/arm-deploy for usage "
+            "details.",
         )
     if props.get("templateLink") or props.get("parametersLink"):
         raise ArmError(
@@ -573,7 +586,8 @@ def _template_and_parameters(props: dict[str, Any]) -> tuple[dict[str, Any], dic
         raise ArmError(
             400,
             "InvalidDeployment",
-            "The 'template' property must be specified. Please see https://aka.ms/arm-deploy for usage details.",
+            "The 'template' property must be specified. Please see https://aka.ms/arm-deploy "
+            "for usage details.",
         )
     parameters = props.get("parameters") or {}
     if not isinstance(parameters, dict):

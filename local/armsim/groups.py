@@ -28,7 +28,7 @@ class Groups:
         """Add the routes."""
         router.add("GET", "/subscriptions", self.list_subscriptions)
         router.add("GET", "/subscriptions/{sub}", self.get_subscription)
-        router.add("GET", "/subscriptions/{sub}/resourcegroups", self.list)
+        router.add("GET", "/subscriptions/{sub}/resourcegroups", self.list_groups)
         rg = "/subscriptions/{sub}/resourcegroups/{rg}"
         router.add("PUT", rg, self.put)
         router.add("PATCH", rg, self.patch)
@@ -80,7 +80,8 @@ class Groups:
             raise ArmError(
                 400,
                 "InvalidResourceGroupNameLength" if len(rg) > 90 else "InvalidResourceGroup",
-                f"The provided resource group name '{rg}' has these invalid characters: '{rg}'. The name "
+                f"The provided resource group name '{rg}' has these invalid characters: "
+                f"'{rg}'. The name "
                 "can only be a letter, digit, '-', '.', '(', ')' or '_'. See https://aka.ms/resource-group-naming",
             )
         body = req.json_object()
@@ -94,7 +95,8 @@ class Groups:
             raise ArmError(
                 409,
                 "ResourceGroupBeingDeleted",
-                f"The resource group '{existing.name}' is in deprovisioning state and cannot perform this operation.",
+                f"The resource group '{existing.name}' is in deprovisioning state and cannot "
+                "perform this operation.",
             )
         if location.lower() not in catalog.RESOURCE_GROUP_LOCATIONS:
             raise ArmError(
@@ -108,7 +110,8 @@ class Groups:
                 raise ArmError(
                     409,
                     "InvalidResourceGroupLocation",
-                    f"Invalid resource group location '{location}'. The Resource group already exists in "
+                    f"Invalid resource group location '{location}'. The Resource group already "
+                    "exists in "
                     f"location '{existing.location}'.",
                 )
             existing.tags = dict(body.get("tags") or {})
@@ -142,7 +145,7 @@ class Groups:
         """ResourceGroups_CheckExistence: 204 or 404."""
         return Response(204 if self.store.group(rg) else 404)
 
-    def list(self, req: Request, sub: str) -> Response:
+    def list_groups(self, req: Request, sub: str) -> Response:
         """ResourceGroups_List with the tagName/tagValue $filter and $top."""
         groups = sorted(self.store.groups.values(), key=lambda g: g.name.lower())
         flt = req.q("$filter")
@@ -168,7 +171,7 @@ class Groups:
         return Response(200, {"value": [g.body(self.store.subscription_id) for g in groups]})
 
     def delete(self, req: Request, sub: str, rg: str) -> Response:
-        """ResourceGroups_Delete: 202 + Location; everything inside goes when the delay has passed."""
+        """ResourceGroups_Delete: 202 + Location; everything inside goes after the delay."""
         store = self.store
         group = self._group(rg)
         if group.delete_op is None:
@@ -219,7 +222,7 @@ class Groups:
         return Response(200)
 
     def list_resources(self, req: Request, sub: str, rg: str) -> Response:
-        """Resources_ListByResourceGroup ($filter on resourceType/name/location eq, $expand, $top)."""
+        """Resources_ListByResourceGroup ($filter resourceType/name/location eq, $expand, $top)."""
         group = self._group(rg)
         items = [r for r in self.store.resources.values() if r.resource_group == group.name.lower()]
         items.sort(key=lambda r: r.created_at)
@@ -271,7 +274,7 @@ class Groups:
         return Response(200, {"value": [providers.public_body(r) for r in items]})
 
     def get_resource(self, req: Request, sub: str, rg: str, ns: str, rest: str) -> Response:
-        """GET of any stored resource by id, or of a collection (…/{type} or …/{name}/{childType})."""
+        """GET of any stored resource by id, or of a collection (…/{type}, …/{name}/{child})."""
         group = self._group(rg)
         segments = rest.strip("/").split("/")
         if len(segments) % 2 == 1:
@@ -297,7 +300,8 @@ class Groups:
             raise ArmError(
                 409,
                 "ResourceGroupBeingDeleted",
-                f"The resource group '{group.name}' is in deprovisioning state and cannot perform this operation.",
+                f"The resource group '{group.name}' is in deprovisioning state and cannot "
+                "perform this operation.",
             )
         rid = parse_resource_id(req.path)
         store = self.store

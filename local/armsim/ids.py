@@ -9,7 +9,7 @@ from local.armsim.errors import ArmError
 
 @dataclass(frozen=True)
 class ResourceId:
-    """The parts of `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{child}/{name}]...`."""
+    """The parts of `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/...]`."""
 
     subscription_id: str
     resource_group: str

@@ -1,4 +1,5 @@
-"""Platform metrics: Metrics_List (ARM, azure-mgmt-monitor) and metrics:getBatch (azure-monitor-querymetrics).
+"""Platform metrics: Metrics_List (ARM, azure-mgmt-monitor) and metrics:getBatch
+(azure-monitor-querymetrics).
 
 Series come from /_sim/metrics; a query buckets them by its interval over its time range and
 returns the requested aggregations, with empty buckets holding only a timeStamp, as Azure does.
@@ -16,23 +17,27 @@ from local.armsim.ids import parse_resource_id
 from local.armsim.state import Store
 from local.armsim.web import Request, Response, Router
 
-# Metric definitions of Microsoft.Compute/virtualMachines that Beast reads (name -> unit, description).
+# VM metric definitions Beast reads (name -> unit, description).
 VM_METRICS: dict[str, tuple[str, str]] = {
     "Percentage CPU": (
         "Percent",
-        "The percentage of allocated compute units that are currently in use by the Virtual Machine(s)",
+        "The percentage of allocated compute units that are currently in use by the Virtual "
+        "Machine(s)",
     ),
     "Network In Total": (
         "Bytes",
-        "The number of bytes received on all network interfaces by the Virtual Machine(s) (Incoming Traffic)",
+        "The number of bytes received on all network interfaces by the Virtual Machine(s) "
+        "(Incoming Traffic)",
     ),
     "Network Out Total": (
         "Bytes",
-        "The number of bytes out on all network interfaces by the Virtual Machine(s) (Outgoing Traffic)",
+        "The number of bytes out on all network interfaces by the Virtual Machine(s) (Outgoing "
+        "Traffic)",
     ),
     "Available Memory Bytes": (
         "Bytes",
-        "Amount of physical memory, in bytes, immediately available for allocation to a process or for system use in the Virtual Machine",
+        "Amount of physical memory, in bytes, immediately available for allocation to a "
+        "process or for system use in the Virtual Machine",
     ),
     "Disk Read Bytes": ("Bytes", "Bytes read from disk during monitoring period"),
     "Disk Write Bytes": ("Bytes", "Bytes written to disk during monitoring period"),
@@ -41,7 +46,7 @@ _AGGREGATIONS = ("average", "minimum", "maximum", "total", "count")
 
 
 def normalise_series(points: list[Any]) -> list[dict[str, Any]]:
-    """Accept points as {"timeStamp", "average"...}, {"timeStamp", "value"} or [timeStamp, value]."""
+    """Accept {"timeStamp", "average"...}, {"timeStamp", "value"} or [timeStamp, value]."""
     out: list[dict[str, Any]] = []
     for p in points:
         if isinstance(p, list | tuple):
@@ -69,7 +74,7 @@ def normalise_series(points: list[Any]) -> list[dict[str, Any]]:
 def _parse_time(text: str) -> datetime:
     # A '+' of an offset arrives as a space when a client did not percent-encode it.
     try:
-        value = isodate.parse_datetime(text.strip().replace(" ", "+"))
+        value: datetime = isodate.parse_datetime(text.strip().replace(" ", "+"))
     except (isodate.ISO8601Error, ValueError) as exc:
         raise ArmError(400, "BadRequest", f"Invalid time '{text}'.") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -88,9 +93,9 @@ class Metrics:
     def register(self, router: Router) -> None:
         """Add the routes (before the generic resource routes)."""
         router.add("POST", "/subscriptions/{sub}/metrics:getBatch", self.batch)
-        router.add("GET", "{uri:path}/providers/Microsoft.Insights/metrics", self.list)
+        router.add("GET", "{uri:path}/providers/Microsoft.Insights/metrics", self.list_metrics)
 
-    def list(self, req: Request, uri: str) -> Response:
+    def list_metrics(self, req: Request, uri: str) -> Response:
         """Metrics_List for one resource."""
         rid = parse_resource_id(uri)
         res = self.store.resource(str(rid))
@@ -117,7 +122,8 @@ class Metrics:
             raise ArmError(
                 400,
                 "BadRequest",
-                "Detected invalid time range parameters for API version 2024-02-01. Please use only starttime and endtime to specify a time range.",
+                "Detected invalid time range parameters for API version 2024-02-01. Please use "
+                "only starttime and endtime to specify a time range.",
                 headers={"x-ms-error-code": "BadRequest"},
             )
         namespace = req.q("metricnamespace")
@@ -169,7 +175,8 @@ class Metrics:
             raise ArmError(
                 400,
                 "BadRequest",
-                "Failed to find metric configuration for provider: Microsoft.Compute, resource Type: "
+                "Failed to find metric configuration for provider: Microsoft.Compute, resource "
+                "Type: "
                 f"virtualMachines, metric: {name}, Valid metrics: {','.join(VM_METRICS)}",
             )
         display = known or display

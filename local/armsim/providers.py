@@ -1,4 +1,4 @@
-"""Writing resources the way their resource providers would: validation, computed properties, timing.
+"""Writing resources the way their providers would: validation, computed properties, timing.
 
 One entry point for both paths that create resources — a deployment step and a direct PUT —
 so a template and an SDK call see the same checks and the same results.
@@ -152,7 +152,8 @@ def _check_parent(store: Store, rid: ResourceId) -> None:
         raise ArmError(
             404,
             "ParentResourceNotFound",
-            f"Failed to perform 'write' on resource(s) of type '{'/'.join(rid.types)}', because the "
+            f"Failed to perform 'write' on resource(s) of type '{'/'.join(rid.types)}', "
+            "because the "
             f"parent resource '{parent}' could not be found.",
         )
 

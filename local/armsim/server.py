@@ -192,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
             "x-ms-request-id": request_id,
             "x-ms-correlation-request-id": self.headers.get("x-ms-correlation-request-id")
             or request_id,
-            "x-ms-routing-request-id": f"EASTUS:{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}:{request_id}",
+            "x-ms-routing-request-id": f"EASTUS:{time.strftime('%Y%m%dT%H%M%SZ')}:{request_id}",
             "X-Content-Type-Options": "nosniff",
         }
         if not req.path.lower().startswith("/_sim"):
@@ -284,7 +284,7 @@ def start_server(
     server.sim = Simulator(store)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(certs.server_cert, certs.server_key)
-    # Handshake in the per-connection thread, not in accept(): one slow client must not stall others.
+    # Handshake in the connection's thread, not in accept(): one slow client must not stall all.
     server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="armsim", daemon=True

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import requests
 
@@ -50,7 +51,7 @@ class ArmSim:
         return self.sim.subscription_id
 
     def session(self) -> requests.Session:
-        """A requests session that trusts only the simulator CA, whatever REQUESTS_CA_BUNDLE says."""
+        """A requests session trusting only the simulator CA, whatever REQUESTS_CA_BUNDLE says."""
         s = requests.Session()
         s.trust_env = False  # else REQUESTS_CA_BUNDLE would replace verify
         s.verify = self.ca_bundle
@@ -84,9 +85,7 @@ class ArmSim:
         self, *, method: str | None = None, path: str | None = None
     ) -> list[dict[str, Any]]:
         """Requests the simulator received, oldest first, optionally filtered (path is a regex)."""
-        params = "&".join(
-            f"{k}={requests.utils.quote(v)}" for k, v in (("method", method), ("path", path)) if v
-        )
+        params = urlencode({k: v for k, v in (("method", method), ("path", path)) if v})
         return list(self.sim_get("/_sim/requests" + (f"?{params}" if params else ""))["requests"])
 
     def client(self, cls: type[T], **kwargs: Any) -> T:
@@ -113,7 +112,7 @@ def running_armsim(
     polling_interval: float = 0.02,
     delays_ms: dict[str, float] | None = None,
 ) -> Iterator[ArmSim]:
-    """Run a simulator for the duration of the block (fast delays; Retry-After 0 so polling_interval rules)."""
+    """Run a simulator for the block (fast delays; Retry-After 0, so polling_interval rules)."""
     sim = start_server(
         0, subscription_id=subscription_id, cert_dir=cert_dir, retry_after=retry_after
     )

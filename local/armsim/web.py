@@ -1,4 +1,4 @@
-"""Request/response values and a tiny case-insensitive router (ARM compares paths case-insensitively)."""
+"""Request/response values and a tiny router that, like ARM, ignores the case of paths."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ Handler = Callable[..., Response]
 
 
 class Router:
-    """Routes `{name}` templates (one segment each; `{name:path}` for several) case-insensitively."""
+    """Routes `{name}` templates (one segment; `{name:path}` for several), ignoring case."""
 
     def __init__(self) -> None:
         self._routes: list[tuple[frozenset[str], re.Pattern[str], Handler]] = []
@@ -96,7 +96,7 @@ class Router:
         )
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
-        """The handler and path parameters for a request; raises 405 when only the method is wrong."""
+        """The handler and path parameters for a request; 405 when only the method is wrong."""
         path_matched = False
         for methods, pattern, handler in self._routes:
             m = pattern.fullmatch(path)

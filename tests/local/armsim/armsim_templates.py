@@ -113,11 +113,11 @@ SMALL_VM_TEMPLATE: dict[str, Any] = {
     "outputs": {
         "publicIp": {
             "type": "string",
-            "value": "[reference(resourceId('Microsoft.Network/publicIPAddresses', 'pip')).ipAddress]",
+            "value": "[reference('pip').ipAddress]",
         },
         "privateIp": {
             "type": "string",
-            "value": "[reference(resourceId('Microsoft.Network/networkInterfaces', 'nic')).ipConfigurations[0].properties.privateIPAddress]",
+            "value": "[reference('nic').ipConfigurations[0].properties.privateIPAddress]",
         },
         "vmId": {
             "type": "string",

@@ -21,7 +21,11 @@ def test_two_hundred_concurrent_operations_lose_nothing(
 
     def create_ip(i: int) -> tuple[str, str]:
         group = f"rg{i % GROUPS}"
-        body = {"location": "eastus", "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Static"}}
+        body = {
+            "location": "eastus",
+            "sku": {"name": "Standard"},
+            "properties": {"publicIPAllocationMethod": "Static"},
+        }
         network.public_ip_addresses.begin_create_or_update(group, f"ip{i}", body).result()
         resources.resource_groups.update(group, {"tags": {f"t{i}": str(i)}})
         got = network.public_ip_addresses.get(group, f"ip{i}")
@@ -34,7 +38,9 @@ def test_two_hundred_concurrent_operations_lose_nothing(
     addresses = [ip for _, ip in results]
     assert sorted(names) == sorted(f"ip{i}" for i in range(OPERATIONS))
     assert len(set(addresses)) == OPERATIONS
-    listed = sum(len(list(resources.resources.list_by_resource_group(f"rg{g}"))) for g in range(GROUPS))
+    listed = sum(
+        len(list(resources.resources.list_by_resource_group(f"rg{g}"))) for g in range(GROUPS)
+    )
     assert listed == OPERATIONS
     server_errors = [r for r in arm.requests_log() if r["status"] >= 500]
     assert server_errors == []

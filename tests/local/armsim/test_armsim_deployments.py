@@ -1,4 +1,4 @@
-"""Deployments through azure-mgmt-resource-deployments: the LRO, outputs, failures, cancel, validate."""
+"""Deployments through azure-mgmt-resource-deployments: LRO, outputs, failures, cancel, validate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""VM metrics through azure-monitor-querymetrics (metrics:getBatch) and the ARM Metrics_List route."""
+"""VM metrics via azure-monitor-querymetrics (metrics:getBatch) and the ARM Metrics_List route."""
 
 from __future__ import annotations
 
@@ -20,12 +20,23 @@ START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def vm_id(arm: ArmSim, deployments: DeploymentsMgmtClient, group: str) -> str:
     """A deployed VM with 30 minutes of CPU (5 % then 60 %) and network series."""
-    body = deployment_body(SMALL_VM_TEMPLATE, adminUsername="beast", adminPassword="Correct-Horse-9")
+    body = deployment_body(
+        SMALL_VM_TEMPLATE, adminUsername="beast", adminPassword="Correct-Horse-9"
+    )
     result = deployments.deployments.begin_create_or_update(group, "d1", body).result()
     vm = result.properties.outputs["vmId"]["value"]
-    cpu = [{"timeStamp": (START + timedelta(minutes=m)).isoformat(), "average": 5.0 if m < 15 else 60.0} for m in range(30)]
+    cpu = [
+        {
+            "timeStamp": (START + timedelta(minutes=m)).isoformat(),
+            "average": 5.0 if m < 15 else 60.0,
+        }
+        for m in range(30)
+    ]
     net = [[(START + timedelta(minutes=m)).isoformat(), 1000.0] for m in range(30)]
-    arm.sim_put("/_sim/metrics", {vm: {"Percentage CPU": cpu, "Network In Total": net, "Network Out Total": net}})
+    arm.sim_put(
+        "/_sim/metrics",
+        {vm: {"Percentage CPU": cpu, "Network In Total": net, "Network Out Total": net}},
+    )
     return str(vm)
 
 
@@ -71,13 +82,17 @@ def test_unknown_vm_metric_is_a_bad_request(arm: ArmSim, vm_id: str) -> None:
 
     with pytest.raises(HttpResponseError) as caught:
         client.query_resources(
-            resource_ids=[vm_id], metric_namespace="Microsoft.Compute/virtualMachines", metric_names=["Nope"]
+            resource_ids=[vm_id],
+            metric_namespace="Microsoft.Compute/virtualMachines",
+            metric_names=["Nope"],
         )
 
     assert caught.value.status_code == 400
 
 
-def test_metrics_list_route_answers_the_arm_shape(arm: ArmSim, resources: ResourceManagementClient, vm_id: str) -> None:
+def test_metrics_list_route_answers_the_arm_shape(
+    arm: ArmSim, resources: ResourceManagementClient, vm_id: str
+) -> None:
     timespan = f"{START.isoformat()}/{(START + timedelta(minutes=30)).isoformat()}"
     request = HttpRequest(
         "GET",
@@ -95,5 +110,7 @@ def test_metrics_list_route_answers_the_arm_shape(arm: ArmSim, resources: Resour
 
     metric = body["value"][0]
     assert metric["name"]["value"] == "Percentage CPU"
-    assert metric["timeseries"][0]["data"] == [{"timeStamp": "2026-11-20T10:00:00Z", "average": 32.5, "maximum": 60.0}]
+    assert metric["timeseries"][0]["data"] == [
+        {"timeStamp": "2026-11-20T10:00:00Z", "average": 32.5, "maximum": 60.0}
+    ]
     assert body["resourceregion"] == "eastus"

@@ -11,7 +11,9 @@ def usage_by_name(compute: ComputeManagementClient, location: str) -> dict[str, 
     return {u.name.value: (u.current_value, u.limit) for u in compute.usage.list(location)}
 
 
-def test_usages_list_regional_total_and_families_with_default_limits(compute: ComputeManagementClient) -> None:
+def test_usages_list_regional_total_and_families_with_default_limits(
+    compute: ComputeManagementClient,
+) -> None:
     usages = usage_by_name(compute, "eastus")
 
     assert usages["cores"] == (0, 100)
@@ -23,7 +25,10 @@ def test_usages_list_regional_total_and_families_with_default_limits(compute: Co
 
 
 def test_quota_override_shows_in_usages(arm: ArmSim, compute: ComputeManagementClient) -> None:
-    arm.sim_post("/_sim/faults", {"kind": "quota", "location": "westus2", "family": "standardESv3Family", "limit": 64})
+    arm.sim_post(
+        "/_sim/faults",
+        {"kind": "quota", "location": "westus2", "family": "standardESv3Family", "limit": 64},
+    )
 
     assert usage_by_name(compute, "westus2")["standardESv3Family"] == (0, 64)
     assert usage_by_name(compute, "eastus")["standardESv3Family"] == (0, 10)
@@ -45,7 +50,9 @@ def test_skus_filtered_by_location_describe_sizes(compute: ComputeManagementClie
     assert all(s.locations == ["eastus"] for s in skus.values())
 
 
-def test_restricted_size_carries_a_not_available_for_subscription_restriction(compute: ComputeManagementClient) -> None:
+def test_restricted_size_carries_a_not_available_for_subscription_restriction(
+    compute: ComputeManagementClient,
+) -> None:
     weu = {s.name: s for s in compute.resource_skus.list(filter="location eq 'westeurope'")}
     eus = {s.name: s for s in compute.resource_skus.list(filter="location eq 'eastus'")}
 

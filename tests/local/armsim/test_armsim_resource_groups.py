@@ -12,9 +12,15 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from local.armsim.testing import ArmSim
 
 
-def test_create_then_update_answers_201_then_200(arm: ArmSim, resources: ResourceManagementClient) -> None:
-    created = resources.resource_groups.create_or_update("rg1", {"location": "eastus", "tags": {"owner": "alice"}})
-    updated = resources.resource_groups.create_or_update("rg1", {"location": "eastus", "tags": {"owner": "bob"}})
+def test_create_then_update_answers_201_then_200(
+    arm: ArmSim, resources: ResourceManagementClient
+) -> None:
+    created = resources.resource_groups.create_or_update(
+        "rg1", {"location": "eastus", "tags": {"owner": "alice"}}
+    )
+    updated = resources.resource_groups.create_or_update(
+        "rg1", {"location": "eastus", "tags": {"owner": "bob"}}
+    )
 
     assert created.id.endswith("/resourceGroups/rg1")
     assert updated.tags == {"owner": "bob"}
@@ -23,7 +29,9 @@ def test_create_then_update_answers_201_then_200(arm: ArmSim, resources: Resourc
     assert [p["status"] for p in puts] == [201, 200]
 
 
-def test_check_existence_is_true_only_for_existing_groups(resources: ResourceManagementClient) -> None:
+def test_check_existence_is_true_only_for_existing_groups(
+    resources: ResourceManagementClient,
+) -> None:
     resources.resource_groups.create_or_update("rg1", {"location": "eastus"})
 
     assert resources.resource_groups.check_existence("rg1") is True
@@ -45,11 +53,17 @@ def test_unknown_location_is_refused(resources: ResourceManagementClient) -> Non
 
 
 def test_list_filters_by_tag_name_and_value(resources: ResourceManagementClient) -> None:
-    resources.resource_groups.create_or_update("a", {"location": "eastus", "tags": {"created-by": "beast"}})
-    resources.resource_groups.create_or_update("b", {"location": "eastus", "tags": {"created-by": "someone"}})
+    resources.resource_groups.create_or_update(
+        "a", {"location": "eastus", "tags": {"created-by": "beast"}}
+    )
+    resources.resource_groups.create_or_update(
+        "b", {"location": "eastus", "tags": {"created-by": "someone"}}
+    )
     resources.resource_groups.create_or_update("c", {"location": "eastus"})
 
-    tagged = resources.resource_groups.list(filter="tagName eq 'created-by' and tagValue eq 'beast'")
+    tagged = resources.resource_groups.list(
+        filter="tagName eq 'created-by' and tagValue eq 'beast'"
+    )
     any_value = resources.resource_groups.list(filter="tagName eq 'created-by'")
 
     assert [g.name for g in tagged] == ["a"]
@@ -64,7 +78,9 @@ def test_delete_is_a_long_running_operation_that_removes_everything_inside(
     compute: ComputeManagementClient,
 ) -> None:
     resources.resource_groups.create_or_update("rg1", {"location": "eastus"})
-    body = deployment_body(SMALL_VM_TEMPLATE, adminUsername="beast", adminPassword="Correct-Horse-9")
+    body = deployment_body(
+        SMALL_VM_TEMPLATE, adminUsername="beast", adminPassword="Correct-Horse-9"
+    )
     deployments.deployments.begin_create_or_update("rg1", "d1", body).result()
     arm.sim_put("/_sim/delays", {"rg_delete": 300})
 
@@ -86,12 +102,16 @@ def test_resources_list_by_group_filters_by_type_and_expands_state(
     resources: ResourceManagementClient, deployments: DeploymentsMgmtClient
 ) -> None:
     resources.resource_groups.create_or_update("rg1", {"location": "eastus"})
-    body = deployment_body(SMALL_VM_TEMPLATE, adminUsername="beast", adminPassword="Correct-Horse-9")
+    body = deployment_body(
+        SMALL_VM_TEMPLATE, adminUsername="beast", adminPassword="Correct-Horse-9"
+    )
     deployments.deployments.begin_create_or_update("rg1", "d1", body).result()
 
     vms = list(
         resources.resources.list_by_resource_group(
-            "rg1", filter="resourceType eq 'Microsoft.Compute/virtualMachines'", expand="provisioningState,createdTime"
+            "rg1",
+            filter="resourceType eq 'Microsoft.Compute/virtualMachines'",
+            expand="provisioningState,createdTime",
         )
     )
     everything = list(resources.resources.list_by_resource_group("rg1"))

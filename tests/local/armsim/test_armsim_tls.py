@@ -1,4 +1,4 @@
-"""SDK clients verify the simulator's certificate against its CA, whatever REQUESTS_CA_BUNDLE says."""
+"""SDK clients verify the simulator certificate against its CA, whatever REQUESTS_CA_BUNDLE says."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def test_sdk_client_without_the_simulator_ca_fails_verification(
     assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
 
 
-def test_testing_session_ignores_requests_ca_bundle(arm: ArmSim, monkeypatch: pytest.MonkeyPatch, other_bundle: str) -> None:
+def test_testing_session_ignores_requests_ca_bundle(
+    arm: ArmSim, monkeypatch: pytest.MonkeyPatch, other_bundle: str
+) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", other_bundle)
 
     assert arm.sim_get("/_sim/settings")["subscription_id"] == arm.subscription_id

@@ -19,7 +19,9 @@ CREDS = {"adminUsername": "beast", "adminPassword": "Correct-Horse-9"}
 @pytest.fixture
 def vm(deployments: DeploymentsMgmtClient, group: str) -> str:
     """A running VM named 'vm' (Standard_E4s_v3, eastus) deployed from the small template."""
-    deployments.deployments.begin_create_or_update(group, "d1", deployment_body(SMALL_VM_TEMPLATE, **CREDS)).result()
+    deployments.deployments.begin_create_or_update(
+        group, "d1", deployment_body(SMALL_VM_TEMPLATE, **CREDS)
+    ).result()
     return "vm"
 
 
@@ -28,22 +30,39 @@ def power_state(compute: ComputeManagementClient, group: str, name: str) -> str:
     return next(s.code for s in statuses if s.code.startswith("PowerState/"))
 
 
-def vm_body(size: str = "Standard_E4s_v3", *, location: str = "eastus", admin: str = "beast", image: dict[str, str] | None = None) -> dict[str, Any]:
+def vm_body(
+    size: str = "Standard_E4s_v3",
+    *,
+    location: str = "eastus",
+    admin: str = "beast",
+    image: dict[str, str] | None = None,
+) -> dict[str, Any]:
     return {
         "location": location,
         "properties": {
             "hardwareProfile": {"vmSize": size},
             "storageProfile": {
                 "imageReference": image
-                or {"publisher": "microsoft-dsvm", "offer": "ubuntu-2204", "sku": "2204-gen2", "version": "latest"}
+                or {
+                    "publisher": "microsoft-dsvm",
+                    "offer": "ubuntu-2204",
+                    "sku": "2204-gen2",
+                    "version": "latest",
+                }
             },
-            "osProfile": {"computerName": "x", "adminUsername": admin, "adminPassword": "Correct-Horse-9"},
+            "osProfile": {
+                "computerName": "x",
+                "adminUsername": admin,
+                "adminPassword": "Correct-Horse-9",
+            },
             "networkProfile": {"networkInterfaces": []},
         },
     }
 
 
-def test_get_with_instance_view_expansion_reports_running(compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_get_with_instance_view_expansion_reports_running(
+    compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     got = compute.virtual_machines.get(group, vm, expand="instanceView")
 
     assert got.hardware_profile.vm_size == "Standard_E4s_v3"
@@ -53,7 +72,9 @@ def test_get_with_instance_view_expansion_reports_running(compute: ComputeManage
     assert got.instance_view.statuses[1].display_status == "VM running"
 
 
-def test_deallocate_passes_through_deallocating_to_deallocated(arm: ArmSim, compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_deallocate_passes_through_deallocating_to_deallocated(
+    arm: ArmSim, compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     arm.sim_put("/_sim/delays", {"vm_power": 300})
 
     poller = compute.virtual_machines.begin_deallocate(group, vm)
@@ -67,7 +88,9 @@ def test_deallocate_passes_through_deallocating_to_deallocated(arm: ArmSim, comp
     assert compute.virtual_machines.get(group, vm).provisioning_state == "Succeeded"
 
 
-def test_power_operations_answer_202_with_async_operation_and_location(arm: ArmSim, compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_power_operations_answer_202_with_async_operation_and_location(
+    arm: ArmSim, compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     compute.virtual_machines.begin_power_off(group, vm).result()
 
     posts = arm.requests_log(method="POST", path="/powerOff$")
@@ -77,20 +100,26 @@ def test_power_operations_answer_202_with_async_operation_and_location(arm: ArmS
     assert power_state(compute, group, vm) == "PowerState/stopped"
 
 
-def test_start_after_deallocate_runs_again(compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_start_after_deallocate_runs_again(
+    compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     compute.virtual_machines.begin_deallocate(group, vm).result()
     compute.virtual_machines.begin_start(group, vm).result()
 
     assert power_state(compute, group, vm) == "PowerState/running"
 
 
-def test_restart_keeps_a_running_vm_running(compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_restart_keeps_a_running_vm_running(
+    compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     compute.virtual_machines.begin_restart(group, vm).result()
 
     assert power_state(compute, group, vm) == "PowerState/running"
 
 
-def test_restart_of_a_deallocated_vm_is_not_allowed(compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_restart_of_a_deallocated_vm_is_not_allowed(
+    compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     compute.virtual_machines.begin_deallocate(group, vm).result()
 
     with pytest.raises(ResourceExistsError) as caught:
@@ -99,7 +128,9 @@ def test_restart_of_a_deallocated_vm_is_not_allowed(compute: ComputeManagementCl
     assert caught.value.error.code == "OperationNotAllowed"
 
 
-def test_a_newer_power_operation_preempts_the_one_in_flight(arm: ArmSim, compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_a_newer_power_operation_preempts_the_one_in_flight(
+    arm: ArmSim, compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     arm.sim_put("/_sim/delays", {"vm_power": 5000})
     first = compute.virtual_machines.begin_power_off(group, vm)
     arm.sim_put("/_sim/delays", {"vm_power": 10})
@@ -121,13 +152,17 @@ def test_delete_removes_the_vm(compute: ComputeManagementClient, group: str, vm:
     assert "Microsoft.Compute/virtualMachines/vm" in caught.value.error.message
 
 
-def test_vm_names_and_groups_are_case_insensitive(compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_vm_names_and_groups_are_case_insensitive(
+    compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     got = compute.virtual_machines.get(group.upper(), vm.upper())
 
     assert got.name == "vm"
 
 
-def test_list_and_list_all_return_the_vm(compute: ComputeManagementClient, group: str, vm: str) -> None:
+def test_list_and_list_all_return_the_vm(
+    compute: ComputeManagementClient, group: str, vm: str
+) -> None:
     assert [v.name for v in compute.virtual_machines.list(group)] == ["vm"]
     listed = list(compute.virtual_machines.list_all(status_only="true"))
     assert [v.name for v in listed] == ["vm"]
@@ -141,7 +176,9 @@ def test_direct_put_creates_a_vm(compute: ComputeManagementClient, group: str) -
     assert power_state(compute, group, "direct") == "PowerState/running"
 
 
-def test_vcpu_family_quota_is_enforced_with_the_real_sentence(compute: ComputeManagementClient, group: str) -> None:
+def test_vcpu_family_quota_is_enforced_with_the_real_sentence(
+    compute: ComputeManagementClient, group: str
+) -> None:
     compute.virtual_machines.begin_create_or_update(group, "a", vm_body("Standard_E8s_v3")).result()
 
     with pytest.raises(ResourceExistsError) as caught:
@@ -150,13 +187,17 @@ def test_vcpu_family_quota_is_enforced_with_the_real_sentence(compute: ComputeMa
     assert caught.value.status_code == 409
     assert caught.value.error.code == "OperationNotAllowed"
     assert caught.value.error.message.startswith(
-        "Operation could not be completed as it results in exceeding approved standardESv3Family Cores quota. "
-        "Additional details - Deployment Model: Resource Manager, Location: eastus, Current Limit: 10, "
+        "Operation could not be completed as it results in exceeding approved "
+        "standardESv3Family Cores quota. "
+        "Additional details - Deployment Model: Resource Manager, Location: eastus, Current "
+        "Limit: 10, "
         "Current Usage: 8, Additional Required: 4, (Minimum) New Limit Required: 12."
     )
 
 
-def test_deallocated_vms_still_count_against_quota(compute: ComputeManagementClient, group: str) -> None:
+def test_deallocated_vms_still_count_against_quota(
+    compute: ComputeManagementClient, group: str
+) -> None:
     compute.virtual_machines.begin_create_or_update(group, "a", vm_body("Standard_E8s_v3")).result()
     compute.virtual_machines.begin_deallocate(group, "a").result()
 
@@ -164,39 +205,60 @@ def test_deallocated_vms_still_count_against_quota(compute: ComputeManagementCli
         compute.virtual_machines.begin_create_or_update(group, "b", vm_body("Standard_E4s_v3"))
 
 
-def test_regional_quota_is_enforced(arm: ArmSim, compute: ComputeManagementClient, group: str) -> None:
-    arm.sim_post("/_sim/faults", {"kind": "quota", "location": "eastus", "family": "cores", "limit": 6})
+def test_regional_quota_is_enforced(
+    arm: ArmSim, compute: ComputeManagementClient, group: str
+) -> None:
+    arm.sim_post(
+        "/_sim/faults", {"kind": "quota", "location": "eastus", "family": "cores", "limit": 6}
+    )
 
     with pytest.raises(ResourceExistsError) as caught:
         compute.virtual_machines.begin_create_or_update(group, "a", vm_body("Standard_E8s_v3"))
 
     assert "Total Regional Cores quota" in caught.value.error.message
-    assert "Current Limit: 6, Current Usage: 0, Additional Required: 8" in caught.value.error.message
+    assert (
+        "Current Limit: 6, Current Usage: 0, Additional Required: 8" in caught.value.error.message
+    )
 
 
-def test_family_with_zero_quota_refuses_a_gpu_vm(compute: ComputeManagementClient, group: str) -> None:
+def test_family_with_zero_quota_refuses_a_gpu_vm(
+    compute: ComputeManagementClient, group: str
+) -> None:
     with pytest.raises(ResourceExistsError) as caught:
-        compute.virtual_machines.begin_create_or_update(group, "gpu", vm_body("Standard_NC4as_T4_v3"))
+        compute.virtual_machines.begin_create_or_update(
+            group, "gpu", vm_body("Standard_NC4as_T4_v3")
+        )
 
     assert "standardNCASv3_T4Family Cores quota" in caught.value.error.message
 
 
-def test_restricted_size_is_sku_not_available(arm: ArmSim, compute: ComputeManagementClient, resources: Any) -> None:
+def test_restricted_size_is_sku_not_available(
+    arm: ArmSim, compute: ComputeManagementClient, resources: Any
+) -> None:
     resources.resource_groups.create_or_update("weu", {"location": "westeurope"})
-    arm.sim_post("/_sim/faults", {"kind": "quota", "location": "westeurope", "family": "standardMSFamily", "limit": 500})
+    arm.sim_post(
+        "/_sim/faults",
+        {"kind": "quota", "location": "westeurope", "family": "standardMSFamily", "limit": 500},
+    )
 
     with pytest.raises(HttpResponseError) as caught:
-        compute.virtual_machines.begin_create_or_update("weu", "m", vm_body("Standard_M128s", location="westeurope"))
+        compute.virtual_machines.begin_create_or_update(
+            "weu", "m", vm_body("Standard_M128s", location="westeurope")
+        )
 
     assert caught.value.error.code == "SkuNotAvailable"
     assert "Standard_M128s" in caught.value.error.message
 
 
-def test_size_not_offered_in_the_region_is_invalid_parameter(compute: ComputeManagementClient, resources: Any) -> None:
+def test_size_not_offered_in_the_region_is_invalid_parameter(
+    compute: ComputeManagementClient, resources: Any
+) -> None:
     resources.resource_groups.create_or_update("weu", {"location": "westeurope"})
 
     with pytest.raises(HttpResponseError) as caught:
-        compute.virtual_machines.begin_create_or_update("weu", "a100", vm_body("Standard_NC24ads_A100_v4", location="westeurope"))
+        compute.virtual_machines.begin_create_or_update(
+            "weu", "a100", vm_body("Standard_NC24ads_A100_v4", location="westeurope")
+        )
 
     assert caught.value.status_code == 400
     assert caught.value.error.code == "InvalidParameter"
@@ -204,7 +266,9 @@ def test_size_not_offered_in_the_region_is_invalid_parameter(compute: ComputeMan
 
 
 @pytest.mark.parametrize("admin", ["Alice", "admin", "root"])
-def test_admin_username_with_capitals_or_reserved_is_invalid_parameter(compute: ComputeManagementClient, group: str, admin: str) -> None:
+def test_admin_username_with_capitals_or_reserved_is_invalid_parameter(
+    compute: ComputeManagementClient, group: str, admin: str
+) -> None:
     with pytest.raises(HttpResponseError) as caught:
         compute.virtual_machines.begin_create_or_update(group, "v", vm_body(admin=admin))
 
@@ -213,8 +277,15 @@ def test_admin_username_with_capitals_or_reserved_is_invalid_parameter(compute: 
     assert caught.value.error.target == "adminUsername"
 
 
-def test_retired_image_is_platform_image_not_found(compute: ComputeManagementClient, group: str) -> None:
-    image = {"publisher": "microsoft-dsvm", "offer": "ubuntu-1804", "sku": "1804-gen2", "version": "latest"}
+def test_retired_image_is_platform_image_not_found(
+    compute: ComputeManagementClient, group: str
+) -> None:
+    image = {
+        "publisher": "microsoft-dsvm",
+        "offer": "ubuntu-1804",
+        "sku": "1804-gen2",
+        "version": "latest",
+    }
 
     with pytest.raises(ResourceNotFoundError) as caught:
         compute.virtual_machines.begin_create_or_update(group, "v", vm_body(image=image))
@@ -223,11 +294,28 @@ def test_retired_image_is_platform_image_not_found(compute: ComputeManagementCli
     assert "microsoft-dsvm:ubuntu-1804:1804-gen2:latest" in caught.value.error.message
 
 
-def test_gen2_image_on_a_gen1_only_size_is_refused(compute: ComputeManagementClient, group: str, arm: ArmSim) -> None:
-    image = {"publisher": "microsoft-dsvm", "offer": "ubuntu-2204", "sku": "2204", "version": "latest"}
-    arm.sim_post("/_sim/faults", {"kind": "quota", "location": "eastus", "family": "StandardNCADSA100v4Family", "limit": 100})
+def test_gen2_image_on_a_gen1_only_size_is_refused(
+    compute: ComputeManagementClient, group: str, arm: ArmSim
+) -> None:
+    image = {
+        "publisher": "microsoft-dsvm",
+        "offer": "ubuntu-2204",
+        "sku": "2204",
+        "version": "latest",
+    }
+    arm.sim_post(
+        "/_sim/faults",
+        {
+            "kind": "quota",
+            "location": "eastus",
+            "family": "StandardNCADSA100v4Family",
+            "limit": 100,
+        },
+    )
 
     with pytest.raises(HttpResponseError) as caught:
-        compute.virtual_machines.begin_create_or_update(group, "v", vm_body("Standard_NC24ads_A100_v4", image=image))
+        compute.virtual_machines.begin_create_or_update(
+            group, "v", vm_body("Standard_NC24ads_A100_v4", image=image)
+        )
 
     assert "Hypervisor Generation" in caught.value.error.message
