@@ -123,7 +123,11 @@ def test_a_flag_that_is_not_true_or_false_is_refused() -> None:
 
 def test_lists_are_split_on_commas_and_trimmed() -> None:
     loaded = load_settings(
-        {**BASE_ENV, "BEAST_ADMINS": " slack:U1 , aad:bob@x.com,", "BEAST_ALLOWED_SIZES": "E*,D4s_v5"}
+        {
+            **BASE_ENV,
+            "BEAST_ADMINS": " slack:U1 , aad:bob@x.com,",
+            "BEAST_ALLOWED_SIZES": "E*,D4s_v5",
+        }
     )
     assert loaded.admins == frozenset({"slack:U1", "aad:bob@x.com"})
     assert loaded.allowed_sizes == ("E*", "D4s_v5")
