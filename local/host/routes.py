@@ -33,8 +33,8 @@ class RouteTemplate:
 
     template: str
     pattern: re.Pattern[str]
-    literal_length: int
-    parameter_count: int
+    # Per segment: 1 literal, 2 mixed, 3 constrained parameter, 4 parameter, 5 catch-all.
+    precedence: tuple[int, ...]
 
     def match(self, path: str) -> dict[str, str] | None:
         """Route parameters (URL-decoded) when ``path`` fits this template."""
@@ -45,40 +45,39 @@ class RouteTemplate:
             key: unquote(value) for key, value in found.groupdict().items() if value is not None
         }
 
-    def sort_key(self) -> tuple[int, int]:
-        """More literal text first, then fewer parameters: how ASP.NET breaks ties."""
-        return (-self.literal_length, self.parameter_count)
+    def sort_key(self) -> tuple[int, ...]:
+        """ASP.NET's order by segment: literal, constrained, plain parameter, catch-all."""
+        return self.precedence
 
 
 def compile_route(template: str) -> RouteTemplate:
     """Compile a route template such as ``vms/{name}/{action?}``."""
     segments = [segment for segment in template.strip("/").split("/") if segment]
     parts: list[str] = []
-    literal_length = 0
-    parameter_count = 0
+    precedence: list[int] = []
     for index, segment in enumerate(segments):
         separator = "/" if index else ""
         whole = _PARAMETER.fullmatch(segment)
         if whole and (whole.group(4) == "?" or whole.group(1) == "*"):
             # An optional or catch-all segment may be absent, and its slash with it.
-            parameter_count += 1
+            precedence.append(5 if whole.group(1) else 3 if whole.group(3) else 4)
             body = ".*" if whole.group(1) else _segment_pattern(whole.group(3))
             parts.append(f"(?:{separator}(?P<{whole.group(2)}>{body}))?")
             continue
+        if whole:
+            precedence.append(3 if whole.group(3) else 4)
+        else:
+            precedence.append(2 if _PARAMETER.search(segment) else 1)
         pieces: list[str] = []
         position = 0
         for parameter in _PARAMETER.finditer(segment):
-            literal = segment[position : parameter.start()]
-            literal_length += len(literal)
-            pieces.append(re.escape(literal))
-            parameter_count += 1
+            pieces.append(re.escape(segment[position : parameter.start()]))
             pieces.append(f"(?P<{parameter.group(2)}>{_segment_pattern(parameter.group(3))})")
             position = parameter.end()
-        literal_length += len(segment) - position
         pieces.append(re.escape(segment[position:]))
         parts.append(separator + "".join(pieces))
     pattern = re.compile("".join(parts), re.IGNORECASE)
-    return RouteTemplate(template, pattern, literal_length, parameter_count)
+    return RouteTemplate(template, pattern, tuple(precedence))
 
 
 def _segment_pattern(constraints: str) -> str:

@@ -66,7 +66,7 @@ class Host:
         self.identity_endpoint = identity_endpoint
         self._http = sorted(
             (f for f in self.functions.values() if f.route is not None),
-            key=lambda f: f.route.sort_key() if f.route else (0, 0),
+            key=lambda f: f.route.sort_key() if f.route else (),
         )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -38,3 +38,11 @@ def test_literal_text_sorts_before_parameters() -> None:
     literal = compile_route("things/new")
     parameter = compile_route("things/{name}")
     assert sorted([parameter, literal], key=lambda r: r.sort_key()) == [literal, parameter]
+
+
+def test_catch_all_comes_after_every_other_route() -> None:
+    catch_all = compile_route("v1/{*rest}")
+    two_parameters = compile_route("v1/{kind}/{name}")
+    constrained = compile_route("v1/{id:int}")
+    order = sorted([catch_all, two_parameters, constrained], key=lambda r: r.sort_key())
+    assert order == [constrained, two_parameters, catch_all]
