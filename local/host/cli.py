@@ -88,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, stop)
+    # One write, before the trigger threads start logging, so the listing stays in one piece.
+    sys.stdout.write(_function_listing(host, server.base_url))
+    sys.stdout.flush()
     host.start_triggers()
-    _print_functions(host, server.base_url)
     print(READY_PREFIX + server.base_url, flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
@@ -101,13 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _print_functions(host: Host, base_url: str) -> None:
+def _function_listing(host: Host, base_url: str) -> str:
     prefix = f"/{host.options.route_prefix}" if host.options.route_prefix else ""
-    print("Functions:", flush=True)
+    lines = ["Functions:"]
     for function in host.functions.values():
         if function.route is not None:
             methods = ",".join(sorted(function.methods)) or "ALL"
             url = f"{base_url}{prefix}/{function.route.template.strip('/')}"
-            print(f"  {function.name}: [{methods}] {url}", flush=True)
+            lines.append(f"  {function.name}: [{methods}] {url}")
         else:
-            print(f"  {function.name}: {function.kind}", flush=True)
+            lines.append(f"  {function.name}: {function.kind}")
+    return "\n".join(lines) + "\n"
