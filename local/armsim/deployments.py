@@ -390,10 +390,9 @@ class Deployments:
 
     def status(self, req: Request, sub: str, rg: str, name: str, op: str) -> Response:
         """The Azure-AsyncOperation status of a deployment."""
+        # A status URL of an earlier run of the same name reports the current run, as ARM does
+        # for deployments replaced under the same name.
         dep = self._deployment(rg, name)
-        if dep.op_id.lower() != op.lower():
-            # An older run's status URL: that run was replaced, report it as the current one.
-            pass
         if dep.active:
             return Response(
                 200, {"status": "Running"}, {"Retry-After": str(self.store.retry_after)}

@@ -77,7 +77,8 @@ def put_resource(
     doc["properties"].setdefault("resourceGuid", existing_guid(existing))
     if rtype.startswith("microsoft.network/"):
         doc["etag"] = f'W/"{uuid.uuid4()}"'
-    state = "Updating" if existing else ("Creating" if rtype == _VM else "Updating")
+    # CRP reports Creating for a new VM; NRP reports Updating while it writes anything.
+    state = "Creating" if rtype == _VM and not existing else "Updating"
     doc["properties"]["provisioningState"] = state
     if existing:
         existing.body = doc
