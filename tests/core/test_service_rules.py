@@ -6,6 +6,7 @@ not wait on it), so the ARM factory here fails the test if it is ever called.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -340,3 +341,45 @@ def test_someone_elses_vm_cannot_be_stopped_or_deleted(core: Core) -> None:
         core.beast.delete(BOB, vm.name, reply=reply(BOB), now=NOW)
     assert core.vms.get(vm.name).state is VmState.RUNNING
     assert len(core.queue.jobs) == 1
+
+
+# --- known gaps -----------------------------------------------------------------------
+
+
+class RacingVmStore(InMemoryVmStore):
+    """A store that lets a twin request with the same operation id win the race once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.twin: Any = None
+
+    def add(self, vm: Vm) -> Vm:
+        twin, self.twin = self.twin, None
+        if twin is not None:
+            twin()  # the retried delivery runs between our idempotency check and our insert
+        return super().add(vm)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="service.request_vm records the VM before the operation, so losing the race "
+    "on the operation id leaves a deploying VM that no job will ever deploy",
+)
+def test_two_deliveries_of_one_request_racing_leave_one_vm() -> None:
+    core = build_core()
+    racing = RacingVmStore()
+    core.vms = racing
+    core.beast = Beast(
+        settings=core.settings,
+        vms=racing,
+        operations=core.ops,
+        audit=core.audit,
+        users=core.users,
+        queue=core.queue,
+        arm=lambda: pytest.fail("the request path must not touch ARM"),
+    )
+    racing.twin = lambda: core.up(operation_id="op-twice")
+    with contextlib.suppress(ConflictError):  # a refusal is fine if nothing is left behind
+        core.up(operation_id="op-twice")
+    assert len(core.queue.jobs) == 1
+    assert [vm.name for vm in core.vms.list(owner=ALICE.id)] == [core.queue.jobs[0].vm_name]
