@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from beast.ports import Job
+from beast.ports import Job, QueueMessage, SizesQuery
 
 log = logging.getLogger(__name__)
 
@@ -13,11 +13,14 @@ log = logging.getLogger(__name__)
 MAX_DEQUEUE_COUNT = 5
 
 
-def parse_job(body: bytes) -> Job | None:
+def parse_job(body: bytes | str) -> QueueMessage | None:
     """The job in a queue message, or None when it is not one (it would fail forever)."""
     try:
-        return Job.from_dict(json.loads(body))
+        data = json.loads(body)
+        if data.get("kind") == "sizes":
+            return SizesQuery.from_dict(data)
+        return Job.from_dict(data)
     # RecursionError: json.loads on absurdly nested input; it would fail on every retry.
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         log.error("not a Beast job: %s", type(exc).__name__)
         return None

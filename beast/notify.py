@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from beast.models import OperationKind, ReplyTo, Vm
-from beast.ports import Notifier
+from beast.ports import Notifier, SizeOffer
 from beast.settings import Secret
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ class LogNotifier:
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
         """Log the stop."""
         log.info("%s deallocated for idleness", vm.name)
+
+    def sizes(self, reply: ReplyTo, *, region: str, offers: Sequence[SizeOffer]) -> None:
+        """Log how many sizes were found."""
+        log.info("%d sizes in %s for %s", len(offers), region, reply.user_id)
 
 
 class RoutingNotifier:
@@ -93,3 +97,7 @@ class RoutingNotifier:
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
         """Route."""
         self._send(reply, "idle_stopped", vm=vm)
+
+    def sizes(self, reply: ReplyTo, *, region: str, offers: Sequence[SizeOffer]) -> None:
+        """Route."""
+        self._send(reply, "sizes", region=region, offers=offers)

@@ -46,6 +46,15 @@ class QuotaUsage:
         return max(0, self.limit - self.used)
 
 
+@dataclass(frozen=True, kw_only=True)
+class SizeOffer:
+    """A size as ``sizes`` lists it: what it is, what quota is left, what it costs."""
+
+    size: SizeInfo
+    quota_left: int
+    hourly_usd: float | None
+
+
 class DeploymentState(StrEnum):
     """Where an ARM deployment stands."""
 
@@ -284,10 +293,41 @@ class Job:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SizesQuery:
+    """A question that needs ARM, answered from the queue so Slack's ack never waits on it."""
+
+    region: str
+    contains: str | None
+    reply: ReplyTo
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "v": 1,
+            "kind": "sizes",
+            "region": self.region,
+            "contains": self.contains,
+            "reply": self.reply.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SizesQuery:
+        """Inverse of ``to_dict``."""
+        return cls(
+            region=str(data["region"]),
+            contains=data.get("contains"),
+            reply=ReplyTo.from_dict(dict(data["reply"])),
+        )
+
+
+QueueMessage = Job | SizesQuery
+
+
 class JobQueue(Protocol):
     """The jobs queue the worker function is triggered from."""
 
-    def enqueue(self, job: Job, *, delay_seconds: int = 0) -> None:
+    def enqueue(self, job: QueueMessage, *, delay_seconds: int = 0) -> None:
         """Queue ``job``, invisible for ``delay_seconds``."""
         ...
 
@@ -324,6 +364,10 @@ class Notifier(Protocol):
 
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
         """The VM was deallocated for idleness."""
+        ...
+
+    def sizes(self, reply: ReplyTo, *, region: str, offers: Sequence[SizeOffer]) -> None:
+        """The answer to a sizes question."""
         ...
 
 

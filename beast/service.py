@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from beast import naming
@@ -41,7 +40,8 @@ from beast.ports import (
     JobQueue,
     OperationStore,
     Prices,
-    SizeInfo,
+    SizeOffer,
+    SizesQuery,
     UserStore,
     VmStore,
 )
@@ -53,15 +53,6 @@ log = logging.getLogger(__name__)
 
 MAX_KEEP_HOURS = 24 * 14  # two weeks: longer than that, delete and redeploy
 _BUSY = {VmState.DEPLOYING, VmState.STARTING, VmState.STOPPING, VmState.DELETING}
-
-
-@dataclass(frozen=True, kw_only=True)
-class SizeOffer:
-    """A size as ``sizes`` lists it: what it is, what quota is left, what it costs."""
-
-    size: SizeInfo
-    quota_left: int
-    hourly_usd: float | None
 
 
 class Beast:
@@ -393,6 +384,12 @@ class Beast:
             )
             offers.append(SizeOffer(size=size, quota_left=left, hourly_usd=prices.get(size.name)))
         return sorted(offers, key=lambda o: (o.size.vcpus, o.size.memory_gb, o.size.name))
+
+    def ask_sizes(self, *, region: str | None, contains: str | None, reply: ReplyTo) -> str:
+        """Queue a sizes question (it needs ARM); the answer arrives through the notifier."""
+        where = region or self._settings.default_region
+        self._queue.enqueue(SizesQuery(region=where, contains=contains, reply=reply))
+        return where
 
     # --- people ------------------------------------------------------------------
 

@@ -117,6 +117,7 @@ class Services:
             arm=self.arm,
             notifier=self.notifier,
             mutate=self.beast.mutate,
+            sizes=self.beast.sizes,
         )
 
     @cached_property

@@ -12,7 +12,7 @@ from there instead of starting a second VM.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,6 +27,8 @@ from beast.ports import (
     Notifier,
     OperationStore,
     PowerState,
+    SizeOffer,
+    SizesQuery,
     VmStore,
 )
 from beast.settings import Settings
@@ -52,6 +54,7 @@ class Worker:
         arm: Arm,
         notifier: Notifier,
         mutate: Callable[[str, Callable[[Vm], Vm]], Vm],
+        sizes: Callable[..., Sequence[SizeOffer]],
     ) -> None:
         self._settings = settings
         self._vms = vms
@@ -60,6 +63,12 @@ class Worker:
         self._arm = arm
         self._notifier = notifier
         self._mutate = mutate
+        self._sizes = sizes
+
+    def answer(self, query: SizesQuery) -> None:
+        """Look the sizes up in ARM and send the answer to whoever asked."""
+        offers = self._sizes(region=query.region, contains=query.contains)
+        self._notifier.sizes(query.reply, region=query.region, offers=offers)
 
     def run(self, job: Job, *, now: datetime, last_attempt: bool = False) -> None:
         """Carry out ``job``; on its last delivery a failure is recorded and reported."""

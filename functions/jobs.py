@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import azure.functions as func
 
 from beast.jobs import MAX_DEQUEUE_COUNT, parse_job
+from beast.ports import SizesQuery
 from beast.wiring import services
 
 bp = func.Blueprint()
@@ -18,6 +19,9 @@ def run_job(msg: func.QueueMessage) -> None:
     job = parse_job(msg.get_body())
     if job is None:
         log.error("dropped malformed job message %s", msg.id)
+        return
+    if isinstance(job, SizesQuery):
+        services().worker.answer(job)
         return
     last = (msg.dequeue_count or 1) >= MAX_DEQUEUE_COUNT
     services().worker.run(job, now=datetime.now(UTC), last_attempt=last)

@@ -18,8 +18,9 @@ from typing import Any, Generic, TypeVar
 
 from beast.adapters.queue import MAX_DELAY_SECONDS
 from beast.errors import ConcurrencyError, ConflictError, NotFoundError
+from beast.jobs import parse_job
 from beast.models import AuditEntry, Operation, OperationKind, ReplyTo, Vm
-from beast.ports import Job
+from beast.ports import Job, QueueMessage, SizeOffer
 from beast.settings import Secret
 
 Record = TypeVar("Record", Vm, Operation, AuditEntry)
@@ -204,7 +205,7 @@ class InMemoryIdempotencyStore:
 class QueuedJob:
     """A job the double holds, with the delay it was sent with."""
 
-    job: Job
+    job: QueueMessage
     delay_seconds: int
     visible_at: float
 
@@ -217,17 +218,19 @@ class InMemoryJobQueue:
         self.sent: list[QueuedJob] = []  # everything ever enqueued, in order
         self._pending: list[QueuedJob] = []
 
-    def enqueue(self, job: Job, *, delay_seconds: int = 0) -> None:
+    def enqueue(self, job: QueueMessage, *, delay_seconds: int = 0) -> None:
         """Queue ``job``, invisible for ``delay_seconds``."""
         if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
             raise ValueError(f"delay_seconds must be 0..{MAX_DELAY_SECONDS}, not {delay_seconds}")
         # A round trip through JSON, as the real queue does, so an unserialisable job fails here.
-        job = Job.from_dict(_json_round_trip(job.to_dict()))
+        parsed = parse_job(json.dumps(job.to_dict()))
+        assert parsed is not None, f"unparseable job {job!r}"
+        job = parsed
         queued = QueuedJob(job, delay_seconds, self._clock() + delay_seconds)
         self.sent.append(queued)
         self._pending.append(queued)
 
-    def receive(self) -> list[Job]:
+    def receive(self) -> list[QueueMessage]:
         """Take every job that is visible now, in the order they became visible."""
         now = self._clock()
         ready = sorted(
@@ -238,8 +241,8 @@ class InMemoryJobQueue:
 
     @property
     def jobs(self) -> list[Job]:
-        """Every job enqueued so far, in order, delayed or not."""
-        return [q.job for q in self.sent]
+        """Every VM job enqueued so far, in order, delayed or not."""
+        return [q.job for q in self.sent if isinstance(q.job, Job)]
 
 
 def _json_round_trip(data: dict[str, Any]) -> dict[str, Any]:
@@ -295,3 +298,7 @@ class RecordingNotifier:
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
         """The VM was deallocated for idleness."""
         self.calls.append(Notified("idle_stopped", reply, {"vm": vm}))
+
+    def sizes(self, reply: ReplyTo, *, region: str, offers: Sequence[SizeOffer]) -> None:
+        """The answer to a sizes question."""
+        self.calls.append(Notified("sizes", reply, {"region": region, "offers": list(offers)}))

@@ -19,7 +19,7 @@ from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64E
 
 from beast.adapters.storage_errors import storage_errors
 from beast.errors import ConfigError
-from beast.ports import Job
+from beast.ports import QueueMessage
 from beast.settings import Settings
 
 # Queue names: 3-63 lowercase letters, digits and single hyphens, no hyphen at an end.
@@ -50,13 +50,13 @@ class StorageJobQueue:
                     self._client.create_queue()
                 self._ready = True
 
-    def enqueue(self, job: Job, *, delay_seconds: int = 0) -> None:
+    def enqueue(self, job: QueueMessage, *, delay_seconds: int = 0) -> None:
         """Queue ``job``, invisible for ``delay_seconds``."""
         if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
             raise ValueError(f"delay_seconds must be 0..{MAX_DELAY_SECONDS}, not {delay_seconds}")
         body = json.dumps(job.to_dict(), separators=(",", ":"), sort_keys=True)
         self._ensure_queue()
-        with storage_errors(f"Job {job.operation_id} on queue {self.name}"):
+        with storage_errors(f"A {job.to_dict()['kind']} job on queue {self.name}"):
             self._client.send_message(body, visibility_timeout=delay_seconds or None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from beast.models import Caller, Operation, OperationKind, ReplyTo, VmRequest, V
 from beast.models import Vm as VmRecord
 from beast.settings import Settings
 from beast.slack import blocks, commands
-from beast.slack.blocks import Message, Offer
+from beast.slack.blocks import Message
 from beast.slack.client import quiet_logger, webhook_client
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class BeastService(Protocol):
 
     def status(self, caller: Caller, name: str) -> VmRecord: ...
 
-    def sizes(self, *, region: str | None, contains: str | None = None) -> Sequence[Offer]: ...
+    def ask_sizes(self, *, region: str | None, contains: str | None, reply: ReplyTo) -> str: ...
 
     def remember_ssh_key(self, caller: Caller, key: str) -> None: ...
 
@@ -209,9 +209,9 @@ class Bot:
             case commands.Keep(name=name, hours=hours):
                 return Reply(blocks.kept(beast.keep(caller, name, hours=hours, now=now)))
             case commands.Sizes(contains=contains):
-                region = self._settings.default_region
-                offers = beast.sizes(region=region, contains=contains)
-                return Reply(blocks.sizes(offers, region=region))
+                # The catalogue lives in ARM: looked up from the queue, never before the ack.
+                region = beast.ask_sizes(region=None, contains=contains, reply=reply)
+                return Reply(blocks.plain(f"Looking up sizes in {region}…"))
             case commands.Key(public_key=key):
                 beast.remember_ssh_key(caller, key)
                 return Reply(blocks.key_saved(key))

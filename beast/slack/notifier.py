@@ -17,7 +17,7 @@ password instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from beast.errors import UpstreamError
 from beast.models import OperationKind, ReplyTo, Vm
+from beast.ports import SizeOffer
 from beast.settings import Secret, Settings
 from beast.slack import blocks
 from beast.slack.blocks import Message
@@ -101,6 +102,10 @@ class SlackNotifier:
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
         """The VM was deallocated for idleness."""
         self._reply(reply, blocks.idle_stopped(vm))
+
+    def sizes(self, reply: ReplyTo, *, region: str, offers: Sequence[SizeOffer]) -> None:
+        """The sizes a person asked for, looked up after the ack."""
+        self._reply(reply, blocks.sizes(offers, region=region))
 
     # --- routes -------------------------------------------------------------------
 

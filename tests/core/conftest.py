@@ -23,6 +23,7 @@ from beast.adapters.queue import build_job_queue
 from beast.adapters.tables import TableStores, build_table_stores
 from beast.jobs import parse_job
 from beast.models import Caller, Operation, ReplyTo
+from beast.ports import Job
 from beast.service import Beast
 from beast.settings import Settings, load_settings
 from beast.worker import Worker
@@ -63,8 +64,8 @@ class World:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in self.queue_client.receive_messages(visibility_timeout=30):
-                job = parse_job(message.content.encode())
-                assert job is not None
+                job = parse_job(message.content)
+                assert isinstance(job, Job)
                 self.worker.run(job, now=now())
                 self.queue_client.delete_message(message)
             op = self.stores.operations.get(op_id)
@@ -130,6 +131,7 @@ def build_world(settings: Settings, armsim: Any) -> World:
         arm=arm,
         notifier=notifier,
         mutate=beast.mutate,
+        sizes=beast.sizes,
     )
     assert settings.storage_connection is not None
     reader = QueueClient.from_connection_string(

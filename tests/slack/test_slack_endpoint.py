@@ -9,8 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from beast.models import OperationKind, VmState
+from beast.ports import SizesQuery
 from beast.settings import Settings
 from beast.slack import blocks
+from beast.slack.notifier import slack_notifier
 from local.slacksim import RunningSlackSim
 from local.slacksim.signing import action_body, action_payload, slack_headers
 from tests.slack.helpers import Clock
@@ -204,8 +206,15 @@ def test_keep_exempts_the_vm_from_the_idle_sweep(world: SlackWorld) -> None:
     assert (keep_until - world.clock()).total_seconds() == 4 * 3600
 
 
-def test_sizes_lists_the_regions_sizes_with_quota(world: SlackWorld) -> None:
-    assert "`E4s_v3` 4 vCPU, 32 GB" in world.command("sizes E4").text
+def test_sizes_acks_at_once_and_answers_from_the_queue_with_quota(world: SlackWorld) -> None:
+    # The catalogue is in ARM: the ack must not wait on it, so the question is queued.
+    assert "Looking up sizes in eastus" in world.command("sizes E4").text
+    [query] = [q.job for q in world.queue.sent if isinstance(q.job, SizesQuery)]
+    assert (query.region, query.contains) == ("eastus", "E4")
+    # What the worker then does with the question:
+    offers = world.beast.sizes(region=query.region, contains=query.contains)
+    slack_notifier(world.settings, clock=world.clock).sizes(query.reply, region=query.region, offers=offers)
+    assert "`E4s_v3` 4 vCPU, 32 GB" in world.replies()[-1]["text"]
 
 
 def test_help_shows_the_headline_example(world: SlackWorld) -> None:
