@@ -80,11 +80,12 @@ class Sweep:
         activity = self._activity(running, now=now, report=report)
         for vm in running:
             if vm.name in report.failed:
-                continue
+                continue  # logged with its resource id when its metrics failed
             try:
                 verdict = judge(vm, activity.get((vm.vm_id or "").lower()), self._rules, now)
                 if verdict is Verdict.LEAVE:
                     report.left.append(vm.name)
+                    log.info("sweep leave %s (%s)", vm.name, vm.vm_id)
                     continue
                 act(vm)
                 report.acted.append(vm.name)
@@ -104,18 +105,39 @@ class Sweep:
                 by_region[vm.region].append(vm)
         found: dict[str, Activity] = {}
         start = now - self._rules.lookback
-        for region, members in by_region.items():
+        for region, members in sorted(by_region.items()):
             try:
-                found.update(
-                    self._metrics().activity(
-                        [vm.vm_id or "" for vm in members], region=region, start=start, end=now
-                    )
-                )
+                found.update(self._measure(members, region=region, start=start, end=now))
             except Exception as exc:
                 log.exception("metrics failed for %d VMs in %s", len(members), region)
+                # One unreadable VM (a bad resource id) fails its whole batch: ask for each
+                # VM alone, so only that one fails and its neighbours are still handled.
                 for vm in members:
-                    report.failed[vm.name] = _why(exc)
+                    error = (
+                        self._measure_alone(vm, region=region, start=start, end=now, into=found)
+                        if len(members) > 1
+                        else exc
+                    )
+                    if error is not None:
+                        report.failed[vm.name] = _why(error)
+                        log.error("sweep failed on %s (%s): no metrics", vm.name, vm.vm_id)
         return found
+
+    def _measure(
+        self, vms: Sequence[Vm], *, region: str, start: datetime, end: datetime
+    ) -> Mapping[str, Activity]:
+        return self._metrics().activity(
+            [vm.vm_id or "" for vm in vms], region=region, start=start, end=end
+        )
+
+    def _measure_alone(
+        self, vm: Vm, *, region: str, start: datetime, end: datetime, into: dict[str, Activity]
+    ) -> Exception | None:
+        try:
+            into.update(self._measure([vm], region=region, start=start, end=end))
+        except Exception as exc:
+            return exc
+        return None
 
     def _warn(self, vm: Vm, now: datetime, stop_at: datetime) -> None:
         self._beast.mutate(vm.name, lambda v: v.evolve(warned_at=now))
