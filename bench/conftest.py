@@ -113,7 +113,9 @@ def _median_ms(bench: Any) -> float:
 
 
 def _format_ms(ms: float) -> str:
-    return f"{ms:,.3f} ms" if ms < 10 else f"{ms:,.1f} ms"
+    if ms < 1:
+        return f"{ms * 1000:,.1f} us"
+    return f"{ms:,.2f} ms" if ms < 10 else f"{ms:,.1f} ms"
 
 
 def pytest_terminal_summary(
