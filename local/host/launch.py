@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -64,6 +65,23 @@ class RunningHost:
     def stop(self) -> None:
         """Stop the host process."""
         self.service.stop()
+
+
+def write_local_settings(
+    path: Path,
+    *,
+    values: Mapping[str, str] | None = None,
+    function_key: str = "test-function-key",
+    master_key: str = "test-master-key",
+) -> Path:
+    """Write a local.settings.json of its own for a host, independent of the tree's files."""
+    document = {
+        "IsEncrypted": False,
+        "Values": {"FUNCTIONS_WORKER_RUNTIME": "python", **(values or {})},
+        "Host": {"FunctionKey": function_key, "MasterKey": master_key},
+    }
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return path
 
 
 def _session() -> requests.Session:

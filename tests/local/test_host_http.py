@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-from local.host.launch import RunningHost, start_host
+from local.host.launch import RunningHost, start_host, write_local_settings
 
 FUNCTION_KEY = "test-function-key"
 MASTER_KEY = "test-master-key"
@@ -16,15 +15,10 @@ MASTER_KEY = "test-master-key"
 
 @pytest.fixture(scope="module")
 def http_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHost]:
-    settings = tmp_path_factory.mktemp("http") / "local.settings.json"
-    settings.write_text(
-        json.dumps(
-            {
-                "IsEncrypted": False,
-                "Values": {"FUNCTIONS_WORKER_RUNTIME": "python"},
-                "Host": {"FunctionKey": FUNCTION_KEY, "MasterKey": MASTER_KEY},
-            }
-        )
+    settings = write_local_settings(
+        tmp_path_factory.mktemp("http") / "local.settings.json",
+        function_key=FUNCTION_KEY,
+        master_key=MASTER_KEY,
     )
     host = start_host(app="tests.local.host_apps.http_app:app", settings=settings)
     yield host

@@ -9,12 +9,13 @@ import pytest
 import requests
 
 from local.host.identity import IdentityEndpoint
-from local.host.launch import RunningHost, start_host
+from local.host.launch import RunningHost, start_host, write_local_settings
 
 
 @pytest.fixture(scope="module")
-def identity_host() -> Iterator[RunningHost]:
-    host = start_host(app="tests.local.host_apps.http_app:app")
+def identity_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHost]:
+    settings = write_local_settings(tmp_path_factory.mktemp("identity") / "local.settings.json")
+    host = start_host(app="tests.local.host_apps.http_app:app", settings=settings)
     yield host
     host.stop()
 

@@ -15,7 +15,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from local.azurite import Azurite
-from local.host.launch import RunningHost, start_host
+from local.host.launch import RunningHost, start_host, write_local_settings
 
 MAX_DEQUEUE_COUNT = 3
 WAIT_SECONDS = 30.0
@@ -55,6 +55,7 @@ def queue_host(
     host = start_host(
         app="tests.local.host_apps.queue_app:app",
         host_json=host_json,
+        settings=write_local_settings(host_json.with_name("local.settings.json")),
         overrides={
             "AzureWebJobsStorage": azurite.connection_string,
             "BEAST_HOST_TEST_QUEUE": queue_name,

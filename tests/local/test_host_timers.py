@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from local.host.launch import RunningHost, start_host
+from local.host.launch import RunningHost, start_host, write_local_settings
 from local.host.ncrontab import parse_schedule
 
 WAIT_SECONDS = 30.0
@@ -26,6 +26,7 @@ def record_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def timer_host(record_file: Path) -> Iterator[RunningHost]:
     host = start_host(
         app="tests.local.host_apps.timer_app:app",
+        settings=write_local_settings(record_file.with_name("local.settings.json")),
         overrides={
             "BEAST_HOST_TEST_SCHEDULE": "* * * * * *",
             "BEAST_HOST_TEST_RECORD": str(record_file),
