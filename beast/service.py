@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from beast import naming
@@ -94,9 +95,9 @@ class Beast:
     ) -> tuple[Vm, Operation]:
         """Record a new VM and queue its deployment; size and quota are checked by the job."""
         if operation_id is not None:
-            earlier = self._earlier(operation_id)
+            earlier = self._earlier(operation_id, kind=OperationKind.DEPLOY, vm_name=None)
             if earlier is not None:
-                return self._vms.get(earlier.vm_name), earlier
+                return self._repeat(earlier)
         self._check_policy(caller, request)
         key = request.ssh_public_key or self._users.get_ssh_key(caller.id)
         if key is None and _needs_key(request.variant, caller):
@@ -113,19 +114,34 @@ class Beast:
                 "to the VPN root certificate's public data."
             )
         op_id = operation_id or naming.new_operation_id()
-        vm = self._add_vm(caller, request, op_id=op_id, now=now)
-        op = self._ops.add(
-            Operation(
-                id=op_id,
-                kind=OperationKind.DEPLOY,
-                vm_name=vm.name,
-                owner=caller.id,
-                actor=caller.id,
-                state=OperationState.QUEUED,
-                created_at=now,
-                updated_at=now,
+        # The operation is written first: it is the claim on this request, so a repeated
+        # delivery racing this one finds it and never makes a second VM.
+        try:
+            op = self._ops.add(
+                Operation(
+                    id=op_id,
+                    kind=OperationKind.DEPLOY,
+                    vm_name=request.name or "",
+                    owner=caller.id,
+                    actor=caller.id,
+                    state=OperationState.QUEUED,
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-        )
+        except ConflictError:
+            return self._repeat(self._ops.get(op_id))
+        try:
+            vm = self._add_vm(caller, request, op_id=op_id, now=now)
+        except ConflictError as exc:
+            self._ops.update(
+                op.evolve(
+                    state=OperationState.FAILED, error_code="conflict", error_message=exc.message
+                )
+            )
+            raise
+        if op.vm_name != vm.name:
+            op = self._ops.update(op.evolve(vm_name=vm.name))
         self._record(caller, "up", vm.name, op_id, now, detail=f"{vm.size} {vm.disk_gb} GB")
         self._queue.enqueue(
             Job(
@@ -138,6 +154,15 @@ class Beast:
             )
         )
         return vm, op
+
+    def _repeat(self, earlier: Operation) -> tuple[Vm, Operation]:
+        """The outcome of a request seen before: the same VM and operation, no new job."""
+        vm = self._vms.find(earlier.vm_name) if earlier.vm_name else None
+        if vm is None or vm.deployment_name != naming.deployment_name(earlier.id):
+            if earlier.state is OperationState.FAILED:
+                raise ConflictError(earlier.error_message or "That request failed earlier.")
+            raise ConflictError("That request is still being processed; try again in a moment.")
+        return vm, earlier
 
     def _check_policy(self, caller: Caller, request: VmRequest) -> None:
         allowed = self._settings.allowed_sizes
@@ -188,9 +213,14 @@ class Beast:
             try:
                 return self._vms.add(make(request.name))
             except ConflictError:
+                pass
+            existing = self._vms.get(request.name)
+            if existing.state is not VmState.DELETED:
                 raise ConflictError(
                     f"A VM named {request.name} already exists; pick another name."
                 ) from None
+            # The name of a deleted VM is free again; its audit history carries on.
+            return self._vms.update(replace(make(request.name), etag=existing.etag))
         # Generated names count up from the person's existing VMs; a lost race moves on.
         taken = {vm.name for vm in self._vms.list()}
         number = 1
@@ -290,7 +320,7 @@ class Beast:
         operation_id: str | None,
     ) -> Operation:
         if operation_id is not None:
-            earlier = self._earlier(operation_id)
+            earlier = self._earlier(operation_id, kind=kind, vm_name=name)
             if earlier is not None:
                 return earlier
         op_id = operation_id or naming.new_operation_id()
@@ -419,11 +449,19 @@ class Beast:
                 f"{vm.name} belongs to {vm.owner_name}; only its owner or an admin can do that."
             )
 
-    def _earlier(self, operation_id: str) -> Operation | None:
+    def _earlier(
+        self, operation_id: str, *, kind: OperationKind, vm_name: str | None
+    ) -> Operation | None:
+        """The operation a repeated request already made, if it is the same request."""
         try:
-            return self._ops.get(operation_id)
+            earlier = self._ops.get(operation_id)
         except NotFoundError:
             return None
+        if earlier.kind is not kind or (vm_name is not None and earlier.vm_name != vm_name):
+            raise ConflictError(
+                "That request id was already used for a different request; use a new one."
+            )
+        return earlier
 
     def _record(
         self,

@@ -360,11 +360,6 @@ class RacingVmStore(InMemoryVmStore):
         return super().add(vm)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service.request_vm records the VM before the operation, so losing the race "
-    "on the operation id leaves a deploying VM that no job will ever deploy",
-)
 def test_two_deliveries_of_one_request_racing_leave_one_vm() -> None:
     core = build_core()
     racing = RacingVmStore()
