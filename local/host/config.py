@@ -10,22 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
-
-
-def parse_timespan(text: str) -> timedelta:
-    """Parse a .NET TimeSpan as host.json writes it: ``hh:mm:ss`` or ``d.hh:mm:ss.fff``."""
-    found = _TIMESPAN.match(text.strip())
-    if found is None:
-        raise ValueError(f"not a TimeSpan (hh:mm:ss): {text!r}")
-    days, hours, minutes, seconds, fraction = found.groups()
-    return timedelta(
-        days=int(days or 0),
-        hours=int(hours),
-        minutes=int(minutes),
-        seconds=int(seconds),
-        microseconds=int((fraction or "0")[:6].ljust(6, "0")),
-    )
+from beast.schedule import parse_timespan
 
 
 @dataclass(frozen=True, kw_only=True)

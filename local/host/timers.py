@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from azure.functions.timer import TimerRequest
 
+from beast.schedule import Schedule, parse_schedule
 from local.host.config import resolve_setting
 from local.host.index import Function
-from local.host.ncrontab import Schedule, parse_schedule
 
 log = logging.getLogger("local.host")
 

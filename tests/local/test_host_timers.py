@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from beast.schedule import parse_schedule
 from local.host.launch import RunningHost, start_host, write_local_settings
-from local.host.ncrontab import parse_schedule
 
 WAIT_SECONDS = 30.0
 
