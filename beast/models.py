@@ -178,6 +178,7 @@ class Vm:
     fqdn: str | None = None
     jupyter_url: str | None = None
     ssh_command: str | None = None
+    gateway_ip: str | None = None  # the VPN gateway's public address (vpn variant)
     vm_id: str | None = None  # ARM resource id, once deployed
     error: str | None = None
     etag: str | None = field(

@@ -136,6 +136,7 @@ class Worker:
                     fqdn=_text(out.get("fqdn")),
                     jupyter_url=_text(out.get("jupyterUrl")),
                     ssh_command=_text(out.get("sshCommand")),
+                    gateway_ip=_text(out.get("gatewayIp")),
                 ),
             )
             self._finish(op, state=OperationState.SUCCEEDED, now=now)

@@ -161,7 +161,8 @@ def ready(vm: Vm) -> Message:
     if vm.ssh_command:
         lines.append(f"*SSH:* `{vm.ssh_command}`")
     if vm.variant is Variant.VPN:
-        lines.append("Connect the VPN first; the VM has no public address.")
+        gateway = f" (gateway {vm.gateway_ip})" if vm.gateway_ip else ""
+        lines.append(f"Connect the VPN{gateway} first; the VM has no public address.")
     if vm.variant is Variant.JUPYTER:
         lines.append("Your password was shown to you privately where you asked for the VM.")
     text = "\n".join(lines)

@@ -205,3 +205,12 @@ def test_ssh_variant_deploys_with_the_key_and_no_password(world: World) -> None:
     assert world.notifier.named("password") == []
     ready = world.stores.vms.get(vm.name)
     assert ready.jupyter_url is None and ready.ssh_command
+
+
+def test_vpn_variant_is_private_and_records_the_gateway_address(world: World) -> None:
+    vm, op = up(world, variant="vpn", ssh_public_key=SSH_KEY)
+    assert world.drain(op.id).state is OperationState.SUCCEEDED
+    ready = world.stores.vms.get(vm.name)
+    assert ready.public_ip is None and ready.private_ip
+    assert ready.gateway_ip and ready.jupyter_url is None
+    assert world.notifier.named("password") == []
