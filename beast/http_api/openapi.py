@@ -378,7 +378,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Beast", "version": __version__, "description": _DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
-        "security": [{"functionKey": []}, {"functionKeyQuery": []}],
+        "security": [{"functionKey": []}],
         "paths": _paths(),
         "components": {
             "schemas": _schemas(),
@@ -399,7 +399,6 @@ def openapi_document() -> dict[str, Any]:
             },
             "securitySchemes": {
                 "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
-                "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
             },
         },
     }

@@ -29,6 +29,10 @@ from tests.doubles import (
 )
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+# HTTP callers have no private channel for a generated password, so they bring a key.
+SSH_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBeastTestKeyBeastTestKeyBeastTestKey0123 alice@laptop"
+)
 ENV = {
     "AzureWebJobsStorage": "UseDevelopmentStorage=true",
     "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from local.host.launch import RunningHost
+from tests.http_api.conftest import SSH_KEY
 
 POLL_TIMEOUT = 60.0
 
@@ -83,7 +84,15 @@ def _problem(answer: requests.Response, status: int) -> dict[str, Any]:
 def test_a_vm_lives_its_whole_life_through_the_api(client: Client) -> None:
     name = f"e2e-{uuid.uuid4().hex[:8]}"
     created = client.request(
-        "POST", "vms", json={"name": name, "size": "E4s_v3", "diskGb": 128, "ttl": "8h"}
+        "POST",
+        "vms",
+        json={
+            "name": name,
+            "size": "E4s_v3",
+            "diskGb": 128,
+            "ttl": "8h",
+            "sshPublicKey": SSH_KEY,
+        },
     )
     assert created.status_code == 202, created.text
     assert created.headers["Location"] == f"/api/v1/operations/{created.json()['id']}"
@@ -126,9 +135,11 @@ def test_create_with_an_idempotency_key_twice_makes_one_vm(client: Client) -> No
     name = f"idem-{uuid.uuid4().hex[:8]}"
     key = {"Idempotency-Key": str(uuid.uuid4())}
 
-    first = client.request("POST", "vms", json={"name": name}, headers=key)
-    again = client.request("POST", "vms", json={"name": name}, headers=key)
-    other = client.request("POST", "vms", json={"name": name + "x"}, headers=key)
+    first = client.request("POST", "vms", json={"name": name, "sshPublicKey": SSH_KEY}, headers=key)
+    again = client.request("POST", "vms", json={"name": name, "sshPublicKey": SSH_KEY}, headers=key)
+    other = client.request(
+        "POST", "vms", json={"name": name + "x", "sshPublicKey": SSH_KEY}, headers=key
+    )
 
     assert first.status_code == again.status_code == 202, first.text
     assert again.json()["id"] == first.json()["id"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from beast.http_api import endpoints as ep
 from beast.http_api.body import MAX_BODY_BYTES
-from tests.http_api.conftest import World
+from tests.http_api.conftest import SSH_KEY, World
 
 
 def _problem_fields(response_json: dict[str, object]) -> list[object]:
@@ -39,7 +41,7 @@ def test_json_with_a_charset_is_accepted(world: World) -> None:
     response = world.call(
         ep.VMS,
         "POST",
-        body=b'{"name": "alice-lab"}',
+        body=json.dumps({"name": "alice-lab", "sshPublicKey": SSH_KEY}).encode(),
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
 
@@ -68,8 +70,6 @@ def test_deeply_nested_json_is_a_400_not_a_crash(world: World) -> None:
 
 @pytest.mark.parametrize("document", [[], "vm", 3, None], ids=["array", "string", "number", "null"])
 def test_a_body_that_is_not_an_object_is_400(world: World, document: object) -> None:
-    import json
-
     response = world.call(
         ep.VMS,
         "POST",
@@ -88,7 +88,9 @@ def test_an_empty_body_on_post_vms_is_400(world: World) -> None:
 
 
 def test_unknown_fields_are_rejected_by_name(world: World) -> None:
-    response = world.call(ep.VMS, "POST", json_body={"name": "alice-lab", "disk_gb": 100})
+    response = world.call(
+        ep.VMS, "POST", json_body={"name": "alice-lab", "disk_gb": 100, "sshPublicKey": SSH_KEY}
+    )
 
     assert response.status == 400
     assert response.json()["errors"] == [{"field": "disk_gb", "message": "Unknown field."}]
@@ -126,7 +128,9 @@ def test_every_bad_field_is_reported_at_once(world: World) -> None:
 
 
 def test_null_fields_mean_the_defaults(world: World) -> None:
-    response = world.call(ep.VMS, "POST", json_body={"name": "alice-lab", "size": None})
+    response = world.call(
+        ep.VMS, "POST", json_body={"name": "alice-lab", "size": None, "sshPublicKey": SSH_KEY}
+    )
 
     assert response.status == 202
     assert world.vms.get("alice-lab").size == "Standard_E4s_v3"
@@ -167,7 +171,7 @@ def test_odd_names_in_the_path_are_a_400_naming_the_field(world: World, name: st
 
 @pytest.mark.parametrize("name", ["../etc", "a" * 300, "lab-🚀", "lab\n"])
 def test_odd_names_in_the_body_are_a_400(world: World, name: str) -> None:
-    response = world.call(ep.VMS, "POST", json_body={"name": name})
+    response = world.call(ep.VMS, "POST", json_body={"name": name, "sshPublicKey": SSH_KEY})
 
     assert response.status == 400
     assert _problem_fields(response.json()) == ["name"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from beast.http_api import endpoints as ep
 from beast.models import OperationKind, OperationState, VmState
-from tests.http_api.conftest import World, build_world, make_settings
+from tests.http_api.conftest import SSH_KEY, World, build_world, make_settings
 
-NEW_VM = {"size": "E4s_v3", "diskGb": 256, "name": "alice-lab"}
+NEW_VM = {"size": "E4s_v3", "diskGb": 256, "name": "alice-lab", "sshPublicKey": SSH_KEY}
 
 
 def test_post_vms_answers_202_with_the_deploy_operation_and_where_to_poll_it(world: World) -> None:
@@ -48,7 +48,7 @@ def test_get_vms_lists_only_the_callers_vms(world: World) -> None:
     world.call(ep.VMS, "POST", json_body=NEW_VM)
     bob = build_world(make_settings(BEAST_DEV_IDENTITY="bob@contoso.com"))
     bob.vms, bob.beast = world.vms, world.beast
-    bob.call(ep.VMS, "POST", json_body={"name": "bob-lab"})
+    bob.call(ep.VMS, "POST", json_body={"name": "bob-lab", "sshPublicKey": SSH_KEY})
 
     names = [vm["name"] for vm in world.call(ep.VMS).json()["vms"]]
 

@@ -6,7 +6,7 @@ import base64
 import json
 
 from beast.http_api import endpoints as ep
-from tests.http_api.conftest import World, build_world, make_settings
+from tests.http_api.conftest import SSH_KEY, World, build_world, make_settings
 
 
 def _principal(name: str, *, claim: str = "preferred_username") -> str:
@@ -20,7 +20,9 @@ def _principal(name: str, *, claim: str = "preferred_username") -> str:
 
 
 def _owner_of_new_vm(world: World, headers: dict[str, str]) -> object:
-    response = world.call(ep.VMS, "POST", json_body={"name": "lab-one"}, headers=headers)
+    response = world.call(
+        ep.VMS, "POST", json_body={"name": "lab-one", "sshPublicKey": SSH_KEY}, headers=headers
+    )
     assert response.status == 202, response.json()
     return world.vms.get("lab-one").owner
 
@@ -65,7 +67,7 @@ def test_trusted_easy_auth_never_falls_back_to_the_development_identity() -> Non
 def test_no_identity_at_all_is_401_problem_json() -> None:
     world = build_world(make_settings(BEAST_DEV_IDENTITY=""))
 
-    response = world.call(ep.VMS, "POST", json_body={"name": "lab-one"})
+    response = world.call(ep.VMS, "POST", json_body={"name": "lab-one", "sshPublicKey": SSH_KEY})
 
     assert response.status == 401
     assert response.content_type == "application/problem+json"

@@ -10,7 +10,7 @@ from beast.errors import QuotaError, ThrottledError, UnknownSizeError
 from beast.http_api import ApiContext, ApiRequest, handle
 from beast.http_api import endpoints as ep
 from beast.http_api.problems import PROBLEM_BASE, PROBLEM_TITLES, from_beast_error
-from tests.http_api.conftest import World
+from tests.http_api.conftest import SSH_KEY, World
 
 
 def test_an_unexpected_exception_is_a_500_problem_with_a_correlation_id_and_no_trace(
@@ -44,9 +44,9 @@ def test_a_context_that_cannot_be_built_is_a_500_problem_too() -> None:
 
 def test_a_limit_error_keeps_its_status_and_stable_type(world: World) -> None:
     for number in range(world.settings.max_vms_per_user):
-        world.call(ep.VMS, "POST", json_body={"name": f"lab-{number}"})
+        world.call(ep.VMS, "POST", json_body={"name": f"lab-{number}", "sshPublicKey": SSH_KEY})
 
-    response = world.call(ep.VMS, "POST", json_body={"name": "lab-extra"})
+    response = world.call(ep.VMS, "POST", json_body={"name": "lab-extra", "sshPublicKey": SSH_KEY})
 
     assert response.status == 409
     assert response.json()["type"] == PROBLEM_BASE + "limit"
