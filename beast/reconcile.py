@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from beast.errors import NotFoundError
 from beast.models import Caller, OperationKind, Vm, VmState
-from beast.ports import Arm, Job, JobQueue, OperationStore, PowerState, VmStore
+from beast.ports import Arm, DeploymentState, Job, JobQueue, OperationStore, PowerState, VmStore
 from beast.service import Beast, owner_reply
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,15 @@ _TRANSITIONS = {
     VmState.STARTING: OperationKind.START,
     VmState.STOPPING: OperationKind.STOP,
     VmState.DELETING: OperationKind.DELETE,
+}
+# Vm field <- deployment output, as the worker records them when a deployment succeeds.
+_OUTPUTS = {
+    "vm_id": "vmId",
+    "public_ip": "publicIp",
+    "private_ip": "privateIp",
+    "fqdn": "fqdn",
+    "jupyter_url": "jupyterUrl",
+    "ssh_command": "sshCommand",
 }
 
 
@@ -76,8 +85,15 @@ class Reconciler:
             if repair:
                 report.repairs.append(f"{vm.name}: {repair}")
                 log.warning("reconcile %s: %s", vm.name, repair)
-        known = {vm.resource_group.lower() for vm in self._vms.list()}
-        for group in self._arm.beast_groups():
+        # A group whose record says deleted is still billed: it counts as an orphan too.
+        known = {vm.resource_group.lower() for vm in records}
+        try:
+            groups = self._arm.beast_groups()
+        except Exception as exc:
+            report.failed["resource groups"] = type(exc).__name__
+            log.exception("reconcile could not list Beast's resource groups")
+            return report
+        for group in groups:
             if group.name.lower() not in known and not group.deleting:
                 report.orphans.append(group.name)
                 log.warning("resource group %s is tagged as Beast's but has no record", group.name)
@@ -97,16 +113,41 @@ class Reconciler:
                 vm.name, lambda v: v.evolve(state=VmState.FAILED, error="VM missing")
             )
             return "VM deleted outside Beast; marked failed"
-        if power is PowerState.STOPPED and vm.state is VmState.RUNNING:
+        # A record that failed though its VM exists (the job gave up, the deployment went
+        # on): take what the deployment produced, or the VM stays unmeasured and unreachable.
+        found = self._deployed(vm) if vm.state is VmState.FAILED else {}
+        if power is PowerState.STOPPED:
+            if vm.state is not VmState.RUNNING:
+                # Beast stops only running VMs; whatever the record said, this one is billed.
+                self._beast.mutate(
+                    vm.name, lambda v: v.evolve(state=VmState.RUNNING, error=None, **found)
+                )
             self._beast.stop(RECONCILER, vm.name, reply=owner_reply(vm), now=now)
             return "powered off but still allocated (billed); deallocating"
         if power is PowerState.DEALLOCATED and vm.state is not VmState.STOPPED:
-            self._beast.mutate(vm.name, lambda v: v.evolve(state=VmState.STOPPED, stopped_at=now))
+            self._beast.mutate(
+                vm.name,
+                lambda v: v.evolve(state=VmState.STOPPED, stopped_at=now, error=None, **found),
+            )
             return "deallocated outside Beast; marked stopped"
         if power is PowerState.RUNNING and vm.state is not VmState.RUNNING:
-            self._beast.mutate(vm.name, lambda v: v.evolve(state=VmState.RUNNING, started_at=now))
+            self._beast.mutate(
+                vm.name,
+                lambda v: v.evolve(state=VmState.RUNNING, started_at=now, error=None, **found),
+            )
             return "running though recorded as " + vm.state.value + "; marked running"
         return None
+
+    def _deployed(self, vm: Vm) -> dict[str, str | None]:
+        """The VM's id, addresses and URLs from its deployment's outputs, when it succeeded."""
+        status = self._arm.deployment(group=vm.resource_group, name=vm.deployment_name)
+        if status.state is not DeploymentState.SUCCEEDED:
+            return {}
+        out = status.outputs
+        return {
+            field: str(out[key]) if out.get(key) not in (None, "") else None
+            for field, key in _OUTPUTS.items()
+        }
 
     def _check_stuck(self, vm: Vm, *, now: datetime) -> str | None:
         try:
