@@ -287,9 +287,9 @@ class Deployments:
                 raise ArmError(400, "InvalidFilter", f"The filter '{flt}' is not supported.")
             deps = [d for d in deps if d.state.lower() == m.group(1).lower()]
         deps.sort(key=lambda d: d.started, reverse=True)
-        top = req.q("$top")
+        top = req.top()
         if top:
-            deps = deps[: int(top)]
+            deps = deps[:top]
         return Response(200, {"value": [d.body() for d in deps]})
 
     def delete(self, req: Request, sub: str, rg: str, name: str) -> Response:
@@ -406,9 +406,9 @@ class Deployments:
         """DeploymentOperations_List."""
         dep = self._deployment(rg, name)
         ops = [o.body(dep.id) for o in dep.operations]
-        top = req.q("$top")
+        top = req.top()
         if top:
-            ops = ops[: int(top)]
+            ops = ops[:top]
         return Response(200, {"value": ops})
 
     def operation(self, req: Request, sub: str, rg: str, name: str, op: str) -> Response:

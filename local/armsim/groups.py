@@ -165,9 +165,9 @@ class Groups:
                     k.lower() == name and (value is None or v == value) for k, v in g.tags.items()
                 )
             ]
-        top = req.q("$top")
+        top = req.top()
         if top:
-            groups = groups[: int(top)]
+            groups = groups[:top]
         return Response(200, {"value": [g.body(self.store.subscription_id) for g in groups]})
 
     def delete(self, req: Request, sub: str, rg: str) -> Response:
@@ -259,9 +259,9 @@ class Groups:
             if "provisioningstate" in expand:
                 doc["provisioningState"] = r.provisioning_state
             out.append(doc)
-        top = req.q("$top")
+        top = req.top()
         if top:
-            out = out[: int(top)]
+            out = out[:top]
         return Response(200, {"value": out})
 
     # --- generic resources -----------------------------------------------------------------

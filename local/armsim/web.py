@@ -28,6 +28,15 @@ class Request:
         lname = name.lower()
         return next((v for k, v in self.query.items() if k.lower() == lname), None)
 
+    def top(self) -> int | None:
+        """The $top query parameter as a positive int (400 InvalidTopParameter if it is not one)."""
+        value = self.q("$top")
+        if value is None:
+            return None
+        if not value.isdigit() or int(value) < 1:
+            raise ArmError(400, "InvalidTopParameter", f"The value '{value}' of $top is invalid.")
+        return int(value)
+
     @property
     def api_version(self) -> str:
         """The api-version query parameter ('' if absent)."""
