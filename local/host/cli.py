@@ -92,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(_function_listing(host, server.base_url))
     sys.stdout.flush()
     host.start_triggers()
-    print(READY_PREFIX + server.base_url, flush=True)
+    # One write: print() sends the newline separately, and a trigger thread's log line
+    # could land between the URL and it, corrupting what launchers read.
+    sys.stdout.write(f"{READY_PREFIX}{server.base_url}\n")
+    sys.stdout.flush()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
