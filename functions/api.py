@@ -6,6 +6,8 @@ trigger accepts every method so a wrong one gets Beast's 405 problem, not a bare
 404 from the host.
 """
 
+from urllib.parse import urlsplit
+
 import azure.functions as func
 
 from beast.http_api import ApiContext, ApiRequest, ApiResponse, Endpoint, handle
@@ -22,7 +24,7 @@ def to_api_request(req: func.HttpRequest) -> ApiRequest:
     """The Functions request as a plain ``ApiRequest``."""
     return ApiRequest(
         method=req.method.upper(),
-        path=req.url,
+        path=urlsplit(req.url).path,  # never the query: it may hold the function key
         route_params=dict(req.route_params),
         query=dict(req.params),
         headers=ApiRequest.lower_headers(dict(req.headers.items())),
