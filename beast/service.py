@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -98,7 +98,8 @@ class Beast:
             earlier = self._earlier(operation_id, kind=OperationKind.DEPLOY, vm_name=None)
             if earlier is not None:
                 return self._repeat(earlier)
-        self._check_policy(caller, request)
+        mine = self._vms.list(owner=caller.id)
+        self._check_policy(caller, request, mine=mine)
         key = request.ssh_public_key or self._users.get_ssh_key(caller.id)
         if key is None and _needs_key(request.variant, caller):
             raise ValidationError(
@@ -132,7 +133,7 @@ class Beast:
         except ConflictError:
             return self._repeat(self._ops.get(op_id))
         try:
-            vm = self._add_vm(caller, request, op_id=op_id, now=now)
+            vm = self._add_vm(caller, request, op_id=op_id, now=now, mine=mine)
         except ConflictError as exc:
             self._ops.update(
                 op.evolve(
@@ -164,7 +165,7 @@ class Beast:
             raise ConflictError("That request is still being processed; try again in a moment.")
         return vm, earlier
 
-    def _check_policy(self, caller: Caller, request: VmRequest) -> None:
+    def _check_policy(self, caller: Caller, request: VmRequest, *, mine: Sequence[Vm]) -> None:
         allowed = self._settings.allowed_sizes
         if allowed and not any(
             fnmatch.fnmatch(request.size.lower(), pattern.lower())
@@ -180,16 +181,24 @@ class Beast:
                 f"The OS disk may be at most {self._settings.max_disk_gb} GB here, "
                 f"not {request.disk_gb}."
             )
-        mine = [vm for vm in self._vms.list(owner=caller.id) if vm.state.is_live]
+        live = [vm for vm in mine if vm.state.is_live]
         limit = self._settings.max_vms_per_user
-        if len(mine) >= limit and not caller.is_admin:
-            names = ", ".join(vm.name for vm in mine)
+        if len(live) >= limit and not caller.is_admin:
+            names = ", ".join(vm.name for vm in live)
             raise LimitError(
-                f"You already have {len(mine)} VMs ({names}); the limit is {limit}. "
+                f"You already have {len(live)} VMs ({names}); the limit is {limit}. "
                 "Delete one with `down NAME` first."
             )
 
-    def _add_vm(self, caller: Caller, request: VmRequest, *, op_id: str, now: datetime) -> Vm:
+    def _add_vm(
+        self,
+        caller: Caller,
+        request: VmRequest,
+        *,
+        op_id: str,
+        now: datetime,
+        mine: Sequence[Vm],
+    ) -> Vm:
         def make(name: str) -> Vm:
             return Vm(
                 name=name,
@@ -221,8 +230,9 @@ class Beast:
                 ) from None
             # The name of a deleted VM is free again; its audit history carries on.
             return self._vms.update(replace(make(request.name), etag=existing.etag))
-        # Generated names count up from the person's existing VMs; a lost race moves on.
-        taken = {vm.name for vm in self._vms.list()}
+        # Generated names count up past the person's own VMs (read with the policy check,
+        # not a scan of everyone's); a name someone else holds, or a lost race, moves on.
+        taken = {vm.name for vm in mine}
         number = 1
         for _ in range(50):
             name = naming.vm_name(caller.name, number)
