@@ -113,6 +113,8 @@ def from_beast_error(error: BeastError, *, instance: str) -> ApiResponse:
     if isinstance(error, ConfigError) or (error.status >= 500 and error.code not in PROBLEM_TITLES):
         # A broken setting or an unknown server fault is the operator's business, not the caller's.
         return internal_error(error, instance=instance)
+    if error.status >= 500:
+        log.warning("%s on %s: %s", error.code, instance, error.message)
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     fields: Mapping[str, str] | None = None
