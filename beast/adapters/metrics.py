@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import HttpResponseError, ServiceRequestError
+from azure.core.exceptions import AzureError
 from azure.monitor.querymetrics import MetricsClient
 
 from beast.errors import UpstreamError
@@ -33,29 +33,30 @@ class AzureMetrics:
         self, vm_ids: Sequence[str], *, region: str, start: datetime, end: datetime
     ) -> Mapping[str, Activity]:
         """Highest hourly CPU and total network bytes per VM over the window."""
-        client = MetricsClient(
-            self._endpoint.format(region=region), self._credential, **self._options
-        )
         found: dict[str, Activity] = {}
-        for first in range(0, len(vm_ids), BATCH):
-            chunk = list(vm_ids[first : first + BATCH])
-            try:
-                results = client.query_resources(
-                    resource_ids=chunk,
-                    metric_namespace=NAMESPACE,
-                    metric_names=[CPU, *NETWORK],
-                    timespan=(start, end),
-                    granularity=timedelta(hours=1),
-                    aggregations=["Maximum", "Total"],
-                )
-            except (HttpResponseError, ServiceRequestError) as exc:
-                raise UpstreamError(
-                    f"Azure Monitor did not return metrics for {len(chunk)} VMs in {region}."
-                ) from exc
-            for result in results:
-                owner = _resource_of(result.metrics)
-                if owner:
-                    found[owner] = _activity(result.metrics)
+        # Closed after use: the sweep builds one client per region, each with its own pool.
+        with MetricsClient(
+            self._endpoint.format(region=region), self._credential, **self._options
+        ) as client:
+            for first in range(0, len(vm_ids), BATCH):
+                chunk = list(vm_ids[first : first + BATCH])
+                try:
+                    results = client.query_resources(
+                        resource_ids=chunk,
+                        metric_namespace=NAMESPACE,
+                        metric_names=[CPU, *NETWORK],
+                        timespan=(start, end),
+                        granularity=timedelta(hours=1),
+                        aggregations=["Maximum", "Total"],
+                    )
+                except AzureError as exc:
+                    raise UpstreamError(
+                        f"Azure Monitor did not return metrics for {len(chunk)} VMs in {region}."
+                    ) from exc
+                for result in results:
+                    owner = _resource_of(result.metrics)
+                    if owner:
+                        found[owner] = _activity(result.metrics)
         return found
 
 

@@ -332,3 +332,58 @@ def test_the_sweep_never_deletes_or_merely_powers_off(
     assert world.armsim.requests_log(method="POST", path="(?i)/powerOff") == []
     assert world.armsim.requests_log(method="DELETE") == []
     assert len(world.armsim.requests_log(method="POST", path="(?i)/deallocate")) == 1
+
+
+# --- the metrics adapter under the sweep ------------------------------------------------
+
+
+def synthetic_id(world: World, number: int) -> str:
+    """A VM resource id in the simulated subscription (metrics need no real VM behind it)."""
+    return (
+        f"/subscriptions/{world.armsim.subscription_id}/resourceGroups/rg-beast-{number}"
+        f"/providers/Microsoft.Compute/virtualMachines/beast-{number}"
+    )
+
+
+def test_metrics_for_many_vms_go_fifty_to_a_call_and_come_back_per_vm(world: World) -> None:
+    end = now()
+    ids = [synthetic_id(world, n) for n in range(120)]
+    stamp = (end - timedelta(minutes=30)).isoformat()
+    world.armsim.sim_put(
+        "/_sim/metrics",
+        {vm_id: {"Percentage CPU": [[stamp, float(n % 100)]]} for n, vm_id in enumerate(ids)},
+    )
+    metrics = AzureMetrics(
+        credential=StaticTokenCredential(),
+        endpoint=world.settings.metrics_endpoint,
+        ca_bundle=world.settings.arm_ca_bundle,
+    )
+
+    found = metrics.activity(ids, region="eastus", start=end - RULES.lookback, end=end)
+
+    assert len(world.armsim.requests_log(method="POST", path=GETBATCH)) == 3  # 50 + 50 + 20
+    assert set(found) == {vm_id.lower() for vm_id in ids}
+    assert found[ids[42].lower()].max_cpu_percent == 42.0
+    assert found[ids[7].lower()].network_bytes == 0.0
+
+
+def test_a_short_cpu_spike_counts_as_work(world: World, sweep: Sweep) -> None:
+    # The hourly maximum, not the average: five busy minutes in an idle hour are real work.
+    vm = deploy(world, ALICE, "beast-spiky")
+    end = now()
+    samples = [[(end - timedelta(minutes=5 * i)).isoformat(), 1.0] for i in range(1, 24)]
+    samples[3][1] = 95.0
+    world.armsim.sim_put("/_sim/metrics", {vm.vm_id: {"Percentage CPU": samples}})
+
+    report = sweep.warn(now=end, stop_at=end + timedelta(hours=1))
+
+    assert report.left == [vm.name] and report.acted == []
+
+
+def test_a_long_download_with_idle_cpu_is_not_warned(world: World, sweep: Sweep) -> None:
+    vm = deploy(world, ALICE, "beast-download")
+    cpu(world, vm, 1.0, network_bytes=50 * 1024 * 1024)  # 23 samples each way: over 2 GiB
+
+    report = sweep.warn(now=now(), stop_at=now() + timedelta(hours=1))
+
+    assert report.left == [vm.name] and world.notifier.named("idle_warning") == []
