@@ -30,6 +30,7 @@ from local.processes import Service, ServiceError, python, start_service, stop_a
 ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = ROOT / ".local"
 HOST_PORT = 7071
+DEMO_DELAY_SCALE = 0.2
 ARMSIM_PORT = 7072
 SLACKSIM_PORT = 7075
 READY_LINE = "Ctrl-C stops everything."
@@ -53,6 +54,8 @@ def start_armsim(*, state_dir: Path, timeout: float = 60.0) -> Simulator:
     argv = [python(), "-m", "local.armsim", "--port", str(preferred_or_any(ARMSIM_PORT))]
     # Certificates live beside the state and are reused, so a trusted CA stays trusted.
     argv += ["--state-file", str(state_file), "--cert-dir", str(state_dir / "armsim-certs")]
+    # A fifth of Azure-like timings: a VM is ready in seconds, yet every state shows.
+    argv += ["--delay-scale", str(DEMO_DELAY_SCALE)]
     service = start_service("armsim", argv, ready=None, cwd=ROOT)
     state = _wait_for_json(service, state_file, timeout)
     return Simulator(
@@ -189,7 +192,10 @@ def banner(stack: Stack) -> str:
         f"  curl {host}/api/health",
     ]
     if stack.slacksim:
-        lines.append('  .venv/bin/python -m local.slacksim "/beast up E4s_v3 1000"')
+        target = "" if host == f"http://127.0.0.1:{HOST_PORT}" else f" --host {host}"
+        lines.append(
+            f'  .venv/bin/python -m local.slacksim "/beast up E4s_v3 1000" --user alice{target}'
+        )
     lines += ["", READY_LINE, ""]
     return "\n".join(lines)
 

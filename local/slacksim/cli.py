@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from local.slacksim.render import looks_final, render_message
+from local.slacksim.render import looks_final, promises_news, render_message
 from local.slacksim.server import RunningSlackSim, start_slacksim
 from local.slacksim.signing import signed_action, signed_command
 from local.slacksim.state import dm_channel_id
@@ -280,7 +280,9 @@ def send(argv: Sequence[str], *, out: TextIO, env: Mapping[str, str], root: Path
     _print_block(out, f"ack · HTTP {status}", describe_ack(status, ack))
     if status >= 300:
         return 1
-    final = looks_final(json.loads(ack)) if ack.strip().startswith(b"{") else False
+    answer = json.loads(ack) if ack.strip().startswith(b"{") else {}
+    # An ack that promises news ("I'll message you when it's ready") is not the end.
+    final = bool(answer) and looks_final(answer) and not promises_news(answer)
     audience = Audience(minted["user_id"], minted["channel_id"], minted["token"])
     limits = Follow(wait=args.wait, quiet=args.quiet, idle=args.idle)
     follow(sim, audience, since=int(minted["seq"]), limits=limits, out=out, final_seen=final)

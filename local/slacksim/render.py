@@ -112,3 +112,9 @@ def looks_final(message: dict[str, Any]) -> bool:
     """Whether a message reads like the end of a job: ready, failed, stopped, deleted."""
     text = (render_message(message) + " " + str(message.get("text", ""))).lower()
     return has_buttons(message) or any(marker in text for marker in FINAL_MARKERS)
+
+
+def promises_news(message: dict[str, Any]) -> bool:
+    """Whether an ack says more will come ("I'll message you when it's ready", "Looking up")."""
+    text = str(message.get("text", "")).lower().replace("\u2019", "'")
+    return "i'll " in text or "looking up" in text

@@ -75,3 +75,11 @@ def test_ready_message_with_buttons_looks_final_and_progress_does_not() -> None:
     assert looks_final(READY)
     assert not looks_final({"text": "⏳ Deploying beast-alice-1 (step 2 of 4)…"})
     assert looks_final({"text": "❌ Deployment of beast-alice-1 failed: quota"})
+
+
+def test_an_ack_that_promises_news_is_not_the_end_of_the_conversation() -> None:
+    from local.slacksim.render import promises_news
+
+    assert promises_news({"text": "Deploying beast-alice-1. I'll message you when it's ready."})
+    assert promises_news({"text": "Looking up sizes in eastus…"})
+    assert not promises_news({"text": "You have no VMs."})
