@@ -179,6 +179,8 @@ class Vm:
     jupyter_url: str | None = None
     ssh_command: str | None = None
     gateway_ip: str | None = None  # the VPN gateway's public address (vpn variant)
+    ssh_public_key: str | None = None  # public, so safe to keep; a retried deploy needs it
+    source_prefixes: str | None = None  # the NSG's allowed CIDR ranges, comma-separated
     vm_id: str | None = None  # ARM resource id, once deployed
     error: str | None = None
     etag: str | None = field(
@@ -188,6 +190,11 @@ class Vm:
     def evolve(self, **changes: Any) -> Vm:
         """A copy with ``changes`` applied (same etag, so the write is still checked)."""
         return replace(self, **changes)
+
+    @property
+    def allowed_source_prefixes(self) -> tuple[str, ...]:
+        """The CIDR ranges SSH and JupyterHub accept connections from."""
+        return tuple(p for p in (self.source_prefixes or "").split(",") if p)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -261,8 +261,6 @@ class Job:
     reply: ReplyTo
     check: bool = False  # True: look at an operation already started
     attempt: int = 0  # how many checks so far (drives the back-off)
-    ssh_public_key: str | None = None
-    allowed_source_prefixes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -274,8 +272,6 @@ class Job:
             "reply": self.reply.to_dict(),
             "check": self.check,
             "attempt": self.attempt,
-            "ssh_public_key": self.ssh_public_key,
-            "allowed_source_prefixes": list(self.allowed_source_prefixes),
         }
 
     @classmethod
@@ -288,8 +284,6 @@ class Job:
             reply=ReplyTo.from_dict(dict(data["reply"])),
             check=bool(data.get("check", False)),
             attempt=int(data.get("attempt", 0)),
-            ssh_public_key=data.get("ssh_public_key"),
-            allowed_source_prefixes=tuple(data.get("allowed_source_prefixes") or ()),
         )
 
 

@@ -133,7 +133,7 @@ class Beast:
         except ConflictError:
             return self._repeat(self._ops.get(op_id))
         try:
-            vm = self._add_vm(caller, request, op_id=op_id, now=now, mine=mine)
+            vm = self._add_vm(caller, request, op_id=op_id, now=now, mine=mine, key=key)
         except ConflictError as exc:
             self._ops.update(
                 op.evolve(
@@ -150,8 +150,6 @@ class Beast:
                 operation_id=op_id,
                 vm_name=vm.name,
                 reply=reply,
-                ssh_public_key=key,
-                allowed_source_prefixes=request.allowed_source_prefixes,
             )
         )
         return vm, op
@@ -198,6 +196,7 @@ class Beast:
         op_id: str,
         now: datetime,
         mine: Sequence[Vm],
+        key: str | None,
     ) -> Vm:
         def make(name: str) -> Vm:
             return Vm(
@@ -216,6 +215,8 @@ class Beast:
                 operation_id=op_id,
                 created_at=now,
                 expires_at=now + request.ttl if request.ttl else None,
+                ssh_public_key=key,
+                source_prefixes=",".join(request.allowed_source_prefixes),
             )
 
         if request.name is not None:

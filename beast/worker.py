@@ -112,17 +112,12 @@ class Worker:
             if job.check:
                 raise RuntimeError(f"deployment {vm.deployment_name} vanished")
             self._start_deployment(job, vm)
-            op = self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
             self._notifier.progress(
                 job.reply, vm_name=vm.name, text=f"Azure accepted the deployment of {vm.name}."
             )
-            self._check_later(job, attempt=0, cap=MAX_DEPLOY_DELAY)
+            self._still_running(job, op, now=now, cap=MAX_DEPLOY_DELAY)
         elif status.state is DeploymentState.RUNNING:
-            if op.state is OperationState.QUEUED:
-                self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
-            self._check_later(
-                job, attempt=job.attempt + 1 if job.check else 0, cap=MAX_DEPLOY_DELAY
-            )
+            self._still_running(job, op, now=now, cap=MAX_DEPLOY_DELAY)
         elif status.state is DeploymentState.SUCCEEDED:
             out = {key: value for key, value in status.outputs.items()}
             ready = self._mutate(
@@ -165,8 +160,8 @@ class Worker:
                 vm,
                 template=template,
                 password=password,
-                ssh_public_key=job.ssh_public_key,
-                allowed_source_prefixes=job.allowed_source_prefixes
+                ssh_public_key=vm.ssh_public_key,
+                allowed_source_prefixes=vm.allowed_source_prefixes
                 or self._settings.allowed_source_prefixes,
                 vpn_root_certificate=self._settings.vpn_root_certificate,
             ),
@@ -223,9 +218,7 @@ class Worker:
                 self._arm.begin_start(group=vm.resource_group, vm=vm.name)
             else:
                 self._arm.begin_deallocate(group=vm.resource_group, vm=vm.name)
-        if op.state is OperationState.QUEUED:
-            self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
-        self._check_later(job, attempt=job.attempt + 1 if job.check else 0, cap=MAX_POWER_DELAY)
+        self._still_running(job, op, now=now, cap=MAX_POWER_DELAY)
 
     def _delete(self, job: Job, op: Operation, vm: Vm, *, now: datetime) -> None:
         if not self._arm.group_exists(vm.resource_group):
@@ -235,13 +228,16 @@ class Worker:
             return
         if not job.check or op.state is OperationState.QUEUED:
             self._arm.begin_delete_group(vm.resource_group)
-        if op.state is OperationState.QUEUED:
-            self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
-        self._check_later(job, attempt=job.attempt + 1 if job.check else 0, cap=MAX_POWER_DELAY)
+        self._still_running(job, op, now=now, cap=MAX_POWER_DELAY)
 
     # --- bookkeeping -------------------------------------------------------------
 
-    def _check_later(self, job: Job, *, attempt: int, cap: int) -> None:
+    def _still_running(self, job: Job, op: Operation, *, now: datetime, cap: int) -> None:
+        """Record progress and look again later, backing off up to ``cap`` seconds."""
+        # Touching updated_at on every check is what tells reconciliation that this
+        # operation's job is alive (a VPN gateway keeps a deployment running for 45 min).
+        self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))
+        attempt = job.attempt + 1 if job.check else 0
         delay = min(self._settings.poll_seconds * 2**attempt, cap)
         self._queue.enqueue(replace(job, check=True, attempt=attempt), delay_seconds=delay)
 

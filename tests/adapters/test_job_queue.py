@@ -30,7 +30,8 @@ JOB = Job(
         response_url="https://hooks.slack.example/commands/T1/2/x",
         channel_id="C1",
     ),
-    ssh_public_key="ssh-ed25519 AAAAC3Nza alice",
+    check=True,
+    attempt=2,
 )
 
 

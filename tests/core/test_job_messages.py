@@ -15,8 +15,8 @@ JOB = Job(
     operation_id="0123456789abcdef0123456789abcdef",
     vm_name="beast-alice-1",
     reply=ReplyTo(front_end="slack", user_id="U0ALICE"),
-    ssh_public_key="ssh-ed25519 AAAA",
-    allowed_source_prefixes=("203.0.113.0/24",),
+    check=True,
+    attempt=3,
 )
 
 
@@ -36,7 +36,7 @@ def test_a_job_survives_the_trip_through_a_queue_message() -> None:
         b'{"kind": "deploy"}',
         b'{"kind": "explode", "operation_id": "x", "vm_name": "y", "reply": {}}',
         json.dumps({**JOB.to_dict(), "reply": "slack"}).encode(),
-        json.dumps({**JOB.to_dict(), "allowed_source_prefixes": 5}).encode(),
+        json.dumps({**JOB.to_dict(), "attempt": "many"}).encode(),
         b"[" * 100_000,
     ],
 )

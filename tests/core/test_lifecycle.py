@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 
 from beast.errors import ConflictError, ForbiddenError
 from beast.models import OperationKind, OperationState, Variant, VmState
@@ -214,3 +215,32 @@ def test_vpn_variant_is_private_and_records_the_gateway_address(world: World) ->
     assert ready.public_ip is None and ready.private_ip
     assert ready.gateway_ip and ready.jupyter_url is None
     assert world.notifier.named("password") == []
+
+
+def test_a_requeued_deploy_job_still_deploys_with_the_requests_key_and_ranges(
+    world: World,
+) -> None:
+    request = build_request(
+        size="E4s_v3",
+        disk_gb=None,
+        disk_type=None,
+        variant="ssh",
+        name=None,
+        region=None,
+        ttl=None,
+        ssh_public_key=SSH_KEY,
+        allowed_source_prefixes=["198.51.100.0/28"],
+        settings=world.settings,
+    )
+    vm, op = world.beast.request_vm(ALICE, request, reply=reply_to(ALICE), now=now())
+    # The job a reconciler queues again knows only the operation and the VM.
+    bare = Job(
+        kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE)
+    )
+    world.worker.run(bare, now=now())
+    deployment = world.armsim.client(DeploymentsMgmtClient).deployments.get(
+        vm.resource_group, vm.deployment_name
+    )
+    sent = deployment.properties.parameters
+    assert sent["adminPublicKey"]["value"] == SSH_KEY
+    assert sent["allowedSourcePrefixes"]["value"] == ["198.51.100.0/28"]

@@ -133,7 +133,7 @@ def test_request_vm_records_a_deploying_vm_a_queued_op_an_audit_entry_and_one_jo
     assert (entry.action, entry.actor, entry.operation_id) == ("up", ALICE.id, op.id)
     [job] = core.queue.jobs
     assert (job.kind, job.operation_id, job.vm_name) == (OperationKind.DEPLOY, op.id, vm.name)
-    assert job.allowed_source_prefixes == ("203.0.113.0/24",)
+    assert stored.allowed_source_prefixes == ("203.0.113.0/24",)
     assert core.arm_calls == []
 
 
@@ -192,14 +192,14 @@ def test_an_ssh_vm_uses_the_remembered_key(core: Core) -> None:
     core.beast.remember_ssh_key(ALICE, SSH_KEY)
     vm, _ = core.up(variant="ssh")
     assert vm.variant is Variant.SSH
-    assert core.queue.jobs[0].ssh_public_key == SSH_KEY
+    assert core.vms.get(vm.name).ssh_public_key == SSH_KEY
 
 
 def test_a_key_sent_with_the_request_wins_over_the_remembered_one(core: Core) -> None:
     other = "ssh-ed25519 " + "Z" * 68 + " alice@desk"
     core.beast.remember_ssh_key(ALICE, SSH_KEY)
-    core.up(variant="ssh", ssh_public_key=other)
-    assert core.queue.jobs[0].ssh_public_key == other
+    vm, _ = core.up(variant="ssh", ssh_public_key=other)
+    assert core.vms.get(vm.name).ssh_public_key == other
 
 
 def test_remembering_a_key_that_is_not_one_is_refused(core: Core) -> None:

@@ -146,7 +146,7 @@ def test_key_then_up_ssh_deploys_with_the_saved_key(world: SlackWorld) -> None:
     saved = world.command(f"key {key}")
     assert saved.text.startswith("Saved your ssh-ed25519 key")
     assert world.command("up --ssh").text.startswith("Deploying *beast-alice-1*: E4s_v3")
-    assert world.queue.jobs[0].ssh_public_key == key
+    assert world.vms.get("beast-alice-1").ssh_public_key == key
 
 
 def test_list_shows_my_vms(world: SlackWorld) -> None:
