@@ -213,7 +213,9 @@ def test_sizes_acks_at_once_and_answers_from_the_queue_with_quota(world: SlackWo
     assert (query.region, query.contains) == ("eastus", "E4")
     # What the worker then does with the question:
     offers = world.beast.sizes(region=query.region, contains=query.contains)
-    slack_notifier(world.settings, clock=world.clock).sizes(query.reply, region=query.region, offers=offers)
+    slack_notifier(world.settings, clock=world.clock).sizes(
+        query.reply, region=query.region, offers=offers
+    )
     assert "`E4s_v3` 4 vCPU, 32 GB" in world.replies()[-1]["text"]
 
 
