@@ -5,7 +5,7 @@ call it directly. See ``openapi.py`` for the document and ``problems.py`` for
 the problem types.
 """
 
-from beast.http_api.context import ApiContext, BeastUseCases
+from beast.http_api.context import ApiContext
 from beast.http_api.endpoints import ENDPOINTS, Endpoint, handle
 from beast.http_api.messages import ApiRequest, ApiResponse
 from beast.http_api.openapi import openapi_document
@@ -15,7 +15,6 @@ __all__ = [
     "ApiContext",
     "ApiRequest",
     "ApiResponse",
-    "BeastUseCases",
     "Endpoint",
     "handle",
     "openapi_document",

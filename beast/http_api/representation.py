@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from beast.models import Operation, Vm
-from beast.ports import SizeInfo
-
-
-class SizeOfferView(Protocol):
-    """What ``Beast.sizes`` returns per size (read-only view of its ``SizeOffer``)."""
-
-    @property
-    def size(self) -> SizeInfo: ...
-
-    @property
-    def quota_left(self) -> int: ...
-
-    @property
-    def hourly_usd(self) -> float | None: ...
+from beast.ports import SizeOffer
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -72,7 +59,7 @@ def operation_json(op: Operation) -> dict[str, Any]:
     }
 
 
-def size_json(offer: SizeOfferView) -> dict[str, Any]:
+def size_json(offer: SizeOffer) -> dict[str, Any]:
     """One VM size with its quota headroom and price."""
     return {
         "name": offer.size.name,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from beast.models import OperationKind, Variant, Vm, VmState
-from beast.ports import SizeInfo
+from beast.ports import SizeOffer
 
 ACTION_STOP = "beast_stop"
 ACTION_START = "beast_start"
@@ -28,19 +28,6 @@ _LIST_LIMIT = 20
 _SIZES_LIMIT = 30
 
 Block = dict[str, Any]
-
-
-class Offer(Protocol):
-    """What ``sizes`` shows of one size (the service's ``SizeOffer``)."""
-
-    @property
-    def size(self) -> SizeInfo: ...
-
-    @property
-    def quota_left(self) -> int: ...
-
-    @property
-    def hourly_usd(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -307,7 +294,7 @@ def status(vm: Vm) -> Message:
     return Message(text, blocks)
 
 
-def sizes(offers: Sequence[Offer], *, region: str) -> Message:
+def sizes(offers: Sequence[SizeOffer], *, region: str) -> Message:
     """``sizes``: one line per size with vCPUs, memory, quota left and price."""
     if not offers:
         return Message(f"No matching sizes in {region}.")

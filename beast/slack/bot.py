@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
@@ -22,8 +22,8 @@ from slack_sdk import WebClient
 
 from beast import naming
 from beast.errors import BeastError, ValidationError
-from beast.models import Caller, Operation, OperationKind, ReplyTo, VmRequest, VmState
-from beast.models import Vm as VmRecord
+from beast.models import Caller, OperationKind, ReplyTo, VmRequest
+from beast.service import Beast
 from beast.settings import Settings
 from beast.slack import blocks, commands
 from beast.slack.blocks import Message
@@ -44,46 +44,6 @@ _FIELD_WORDS = {
     "allowedSourcePrefixes": "--from",
     "hours": "hours",
 }
-
-
-class BeastService(Protocol):
-    """The use cases of ``beast.service.Beast`` the bot calls."""
-
-    def request_vm(
-        self,
-        caller: Caller,
-        request: VmRequest,
-        *,
-        reply: ReplyTo,
-        now: datetime,
-        operation_id: str | None = None,
-    ) -> tuple[VmRecord, Operation]: ...
-
-    def start(
-        self, caller: Caller, name: str, *, reply: ReplyTo, now: datetime, operation_id: str | None
-    ) -> Operation: ...
-
-    def stop(
-        self, caller: Caller, name: str, *, reply: ReplyTo, now: datetime, operation_id: str | None
-    ) -> Operation: ...
-
-    def delete(
-        self, caller: Caller, name: str, *, reply: ReplyTo, now: datetime, operation_id: str | None
-    ) -> Operation: ...
-
-    def keep(self, caller: Caller, name: str, *, hours: int, now: datetime) -> VmRecord: ...
-
-    def list_vms(
-        self, caller: Caller, *, everyone: bool = False, state: VmState | None = None
-    ) -> list[VmRecord]: ...
-
-    def status(self, caller: Caller, name: str) -> VmRecord: ...
-
-    def ask_sizes(self, *, region: str | None, contains: str | None, reply: ReplyTo) -> str: ...
-
-    def remember_ssh_key(self, caller: Caller, key: str) -> None: ...
-
-    def ssh_key(self, caller: Caller) -> str | None: ...
 
 
 RequestBuilder = Callable[..., VmRequest]
@@ -123,7 +83,7 @@ class Bot:
     def __init__(
         self,
         *,
-        beast: BeastService,
+        beast: Beast,
         settings: Settings,
         build_request: RequestBuilder | None = None,
         clock: Callable[[], datetime] = _utcnow,
