@@ -54,6 +54,15 @@ log = logging.getLogger(__name__)
 
 MAX_KEEP_HOURS = 24 * 14  # two weeks: longer than that, delete and redeploy
 _BUSY = {VmState.DEPLOYING, VmState.STARTING, VmState.STOPPING, VmState.DELETING}
+# For each action: the states a VM may be in for it, and the state it moves to.
+_TRANSITIONS: dict[OperationKind, tuple[frozenset[VmState], VmState]] = {
+    OperationKind.START: (frozenset({VmState.STOPPED}), VmState.STARTING),
+    OperationKind.STOP: (frozenset({VmState.RUNNING}), VmState.STOPPING),
+    OperationKind.DELETE: (
+        frozenset(VmState) - {VmState.DELETING, VmState.DELETED},
+        VmState.DELETING,
+    ),
+}
 
 
 class Beast:
@@ -259,14 +268,7 @@ class Beast:
     ) -> Operation:
         """Queue a start of a deallocated VM."""
         return self._act(
-            caller,
-            name,
-            kind=OperationKind.START,
-            allowed={VmState.STOPPED},
-            new_state=VmState.STARTING,
-            reply=reply,
-            now=now,
-            operation_id=operation_id,
+            caller, name, kind=OperationKind.START, reply=reply, now=now, operation_id=operation_id
         )
 
     def stop(
@@ -280,14 +282,7 @@ class Beast:
     ) -> Operation:
         """Queue a deallocation (never a mere power-off, which is still billed)."""
         return self._act(
-            caller,
-            name,
-            kind=OperationKind.STOP,
-            allowed={VmState.RUNNING},
-            new_state=VmState.STOPPING,
-            reply=reply,
-            now=now,
-            operation_id=operation_id,
+            caller, name, kind=OperationKind.STOP, reply=reply, now=now, operation_id=operation_id
         )
 
     def delete(
@@ -301,21 +296,7 @@ class Beast:
     ) -> Operation:
         """Queue deletion of the VM's whole resource group."""
         return self._act(
-            caller,
-            name,
-            kind=OperationKind.DELETE,
-            allowed={
-                VmState.DEPLOYING,
-                VmState.RUNNING,
-                VmState.STOPPED,
-                VmState.FAILED,
-                VmState.STARTING,
-                VmState.STOPPING,
-            },
-            new_state=VmState.DELETING,
-            reply=reply,
-            now=now,
-            operation_id=operation_id,
+            caller, name, kind=OperationKind.DELETE, reply=reply, now=now, operation_id=operation_id
         )
 
     def _act(
@@ -324,12 +305,11 @@ class Beast:
         name: str,
         *,
         kind: OperationKind,
-        allowed: set[VmState],
-        new_state: VmState,
         reply: ReplyTo,
         now: datetime,
         operation_id: str | None,
     ) -> Operation:
+        allowed, new_state = _TRANSITIONS[kind]
         if operation_id is not None:
             earlier = self._earlier(operation_id, kind=kind, vm_name=name)
             if earlier is not None:
