@@ -15,12 +15,13 @@ import requests
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from beast.adapters.tables import build_table_stores
-from beast.models import DiskType, Variant, Vm, VmState
+from beast.models import Variant, Vm
 from beast.settings import load_settings
 from local.armsim.testing import ArmSim
 from local.azurite import Azurite
 from local.host.launch import RunningHost, start_host
 from local.stack import host_overrides
+from tests.factories import make_vm
 
 PRINCIPAL = "bench@example.com"
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -28,18 +29,11 @@ T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 def callers_vm(number: int) -> Vm:
     """A running VM of the API caller's."""
-    return Vm(
+    return make_vm(
         name=f"bench-{number}",
         owner=f"aad:{PRINCIPAL}",
         owner_name="bench",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
         variant=Variant.SSH,
-        region="eastus",
-        resource_group=f"rg-bench-{number}",
-        deployment_name=f"beast-op-{number}",
-        state=VmState.RUNNING,
         admin_username="bench",
         operation_id=f"op-{number}",
         created_at=T0,

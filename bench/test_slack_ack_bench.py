@@ -16,11 +16,12 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from beast.adapters.tables import build_table_stores
-from beast.models import DiskType, Variant, Vm, VmState
+from beast.models import Vm, VmState
 from beast.settings import load_settings
 from beast.slack.handler import Response, handle
 from bench.support import SIGNING_SECRET, SLACK_ACK_BUDGET_S, fresh_user
 from local.slacksim import RunningSlackSim, signed_command
+from tests.factories import make_vm
 
 # Enough rounds for a stable median without filling Azurite for minutes.
 UP_ROUNDS = 40
@@ -131,17 +132,10 @@ def test_slack_up(
 
 def crowded_vm(number: int) -> Vm:
     """A VM row of someone else's: what a busy team's table holds (deleted ones too)."""
-    return Vm(
+    return make_vm(
         name=f"old-{number:04d}",
         owner=f"slack:UOLD{number % 25}",
         owner_name="someone",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=Variant.JUPYTER,
-        region="eastus",
-        resource_group=f"rg-old-{number:04d}",
-        deployment_name=f"beast-old-{number}",
         state=VmState.DELETED if number % 3 else VmState.RUNNING,
         admin_username="someone",
         operation_id=f"old-{number}",

@@ -10,9 +10,10 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from beast.adapters.tables import TableVmStore, build_table_stores
-from beast.models import DiskType, Variant, Vm, VmState
+from beast.models import Vm
 from beast.settings import load_settings
 from local.azurite import Azurite, start_azurite
+from tests.factories import make_ready_vm
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -42,24 +43,7 @@ def vms(azurite: Azurite) -> TableVmStore:
 
 
 def a_vm(name: str, owner: str = "slack:U1") -> Vm:
-    return Vm(
-        name=name,
-        owner=owner,
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=Variant.JUPYTER,
-        region="eastus",
-        resource_group=f"beast-{name}",
-        deployment_name="beast-op-1",
-        state=VmState.RUNNING,
-        admin_username="alice",
-        operation_id="op-1",
-        created_at=T0,
-        public_ip="20.1.2.3",
-        jupyter_url="https://20.1.2.3:8000",
-    )
+    return make_ready_vm(name=name, owner=owner, created_at=T0)
 
 
 def test_vm_get_round_trip(benchmark: BenchmarkFixture, vms: TableVmStore) -> None:

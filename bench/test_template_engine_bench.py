@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from beast.models import DiskType, Variant, Vm, VmState
+from beast.models import Variant, VmState
 from beast.settings import Secret
 from beast.templates import load_template, parameters
 from local.armsim.engine import Scope, prepare
+from tests.factories import make_vm
 
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBeastBeastBeastBeastBeastBeastBeastBeast alice"
 SCOPE = Scope(
@@ -40,22 +41,7 @@ def fake_reference(resource_id: str, api_version: str | None, full: bool) -> dic
 
 def deployment_for(variant: Variant) -> tuple[dict[str, Any], dict[str, Any]]:
     """The template and the parameters Beast's worker would send for ``variant``."""
-    vm = Vm(
-        name="alice-1",
-        owner="slack:U0ALICE",
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=variant,
-        region="eastus",
-        resource_group="rg-alice-1",
-        deployment_name="beast-op-1",
-        state=VmState.DEPLOYING,
-        admin_username="alice",
-        operation_id="op-1",
-        created_at=T0,
-    )
+    vm = make_vm(name="alice-1", variant=variant, state=VmState.DEPLOYING, created_at=T0)
     template = dict(load_template(variant))
     values = parameters(
         vm,

@@ -19,38 +19,22 @@ from beast.models import (
     VmState,
 )
 from tests.adapters.storage_harness import Stores
+from tests.factories import make_operation, make_vm
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 
 def a_vm(name: str = "alice-e4s-1", *, owner: str = "slack:U024BE7LH", **changes: object) -> Vm:
-    vm = Vm(
-        name=name,
-        owner=owner,
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=Variant.JUPYTER,
-        region="eastus",
-        resource_group=f"beast-{name}",
-        deployment_name="beast-op-1",
-        state=VmState.DEPLOYING,
-        admin_username="alice",
-        operation_id="op-1",
-        created_at=T0,
-    )
+    vm = make_vm(name=name, owner=owner, state=VmState.DEPLOYING, created_at=T0)
     return vm.evolve(**changes)
 
 
 def an_operation(op_id: str = "op-1", **changes: object) -> Operation:
-    op = Operation(
+    op = make_operation(
         id=op_id,
-        kind=OperationKind.DEPLOY,
         vm_name="alice-e4s-1",
         owner="slack:U024BE7LH",
         actor="slack:U024BE7LH",
-        state=OperationState.QUEUED,
         created_at=T0,
         updated_at=T0,
     )

@@ -16,8 +16,9 @@ from beast.idle import (
     stop_verdict,
     warn_verdict,
 )
-from beast.models import DiskType, Variant, Vm, VmState
+from beast.models import Vm, VmState
 from beast.ports import Activity
+from tests.factories import make_vm
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 RULES = IdleRules(cpu_percent=5.0, lookback=timedelta(hours=2))
@@ -29,25 +30,11 @@ NO_SAMPLES = Activity(max_cpu_percent=None, network_bytes=0.0)
 
 def vm(**changes: object) -> Vm:
     """A running VM with nothing special about it."""
-    base = Vm(
-        name="beast-alice-1",
-        owner="slack:U0ALICE",
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=Variant.JUPYTER,
-        region="eastus",
-        resource_group="rg-beast-alice-1",
-        deployment_name="beast-op1",
-        state=VmState.RUNNING,
-        admin_username="alice",
-        operation_id="op1",
+    return make_vm(
         created_at=NOW - timedelta(days=2),
         vm_id="/subscriptions/s/resourceGroups/rg-beast-alice-1/providers/"
         "Microsoft.Compute/virtualMachines/beast-alice-1",
-    )
-    return base.evolve(**changes)
+    ).evolve(**changes)
 
 
 # --- what counts as idle ---------------------------------------------------------

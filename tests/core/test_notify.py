@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
 
-from beast.models import DiskType, OperationKind, ReplyTo, Variant, Vm, VmState
+from beast.models import OperationKind, ReplyTo, Vm
 from beast.notify import LogNotifier, RoutingNotifier
 from beast.settings import Secret
 from tests.doubles import RecordingNotifier
+from tests.factories import make_vm
 
-VM = Vm(
-    name="beast-alice-1",
-    owner="slack:U0ALICE",
-    owner_name="alice",
-    size="Standard_E4s_v3",
-    disk_gb=1000,
-    disk_type=DiskType.PREMIUM,
-    variant=Variant.JUPYTER,
-    region="eastus",
-    resource_group="rg-beast-alice-1",
-    deployment_name="beast-op1",
-    state=VmState.RUNNING,
-    admin_username="alice",
-    operation_id="op1",
-    created_at=datetime(2026, 11, 25, tzinfo=UTC),
-)
+VM = make_vm()
 SLACK = ReplyTo(front_end="slack", user_id="U0ALICE")
 API = ReplyTo(front_end="api", user_id="alice@example.com")
 

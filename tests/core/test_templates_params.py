@@ -10,7 +10,7 @@ import pytest
 from beast.models import DiskType, Variant, Vm, VmState
 from beast.settings import Secret
 from beast.templates import load_template, parameters, vm_tags
-from tests.core.core_env import SSH_KEY
+from tests.factories import SSH_KEY, make_vm
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PASSWORD = "Pa55word!Pa55word!Pa55wd"
@@ -41,23 +41,14 @@ OUTPUTS = {
 
 
 def a_vm(variant: Variant, **changes: Any) -> Vm:
-    vm = Vm(
-        name="beast-alice-1",
-        owner="slack:U0ALICE",
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.STANDARDSSD,
+    return make_vm(
         variant=variant,
+        disk_type=DiskType.STANDARDSSD,
         region="westeurope",
-        resource_group="rg-beast-alice-1",
-        deployment_name="beast-0123456789abcdef0123456789abcdef",
         state=VmState.DEPLOYING,
-        admin_username="alice",
         operation_id="0123456789abcdef0123456789abcdef",
         created_at=NOW,
-    )
-    return vm.evolve(**changes)
+    ).evolve(**changes)
 
 
 def sent(variant: Variant, *, password: Secret | None = None) -> dict[str, Any]:

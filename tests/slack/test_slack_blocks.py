@@ -2,35 +2,17 @@
 
 from datetime import UTC, datetime
 
-from beast.models import DiskType, OperationKind, Variant, Vm, VmState
+from beast.models import OperationKind, Variant, Vm, VmState
 from beast.ports import SizeInfo
 from beast.service import SizeOffer
 from beast.slack import blocks
+from tests.factories import make_ready_vm
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def a_vm(**changes: object) -> Vm:
-    vm = Vm(
-        name="beast-alice-1",
-        owner="slack:U0ALICE",
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=Variant.JUPYTER,
-        region="eastus",
-        resource_group="beast-beast-alice-1",
-        deployment_name="deploy-1",
-        state=VmState.RUNNING,
-        admin_username="alice",
-        operation_id="op-1",
-        created_at=NOW,
-        public_ip="20.1.2.3",
-        jupyter_url="https://20.1.2.3:8000",
-        ssh_command="ssh alice@20.1.2.3",
-    )
-    return vm.evolve(**changes)
+    return make_ready_vm(created_at=NOW, **changes)
 
 
 def buttons(message: blocks.Message) -> dict[str, dict[str, object]]:

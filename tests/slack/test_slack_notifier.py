@@ -7,35 +7,18 @@ from typing import Any
 
 import pytest
 
-from beast.models import DiskType, OperationKind, ReplyTo, Variant, Vm, VmState
+from beast.models import OperationKind, ReplyTo, Vm
 from beast.settings import Secret, Settings
 from beast.slack.notifier import SlackNotifier, slack_notifier
 from local.slacksim import RunningSlackSim
+from tests.factories import make_ready_vm
 from tests.slack.helpers import Clock
 
 PASSWORD = "Sup3r-Secret-Pa55!"
 
 
 def a_vm() -> Vm:
-    return Vm(
-        name="beast-alice-1",
-        owner="slack:U0ALICE",
-        owner_name="alice",
-        size="Standard_E4s_v3",
-        disk_gb=1000,
-        disk_type=DiskType.PREMIUM,
-        variant=Variant.JUPYTER,
-        region="eastus",
-        resource_group="beast-beast-alice-1",
-        deployment_name="deploy-1",
-        state=VmState.RUNNING,
-        admin_username="alice",
-        operation_id="op-1",
-        created_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-        public_ip="20.1.2.3",
-        jupyter_url="https://20.1.2.3:8000",
-        ssh_command="ssh alice@20.1.2.3",
-    )
+    return make_ready_vm()
 
 
 @pytest.fixture
