@@ -20,7 +20,16 @@ from datetime import datetime, timedelta
 
 from beast.errors import NotFoundError
 from beast.models import Caller, OperationKind, Vm, VmState
-from beast.ports import Arm, DeploymentState, Job, JobQueue, OperationStore, PowerState, VmStore
+from beast.ports import (
+    Arm,
+    DeploymentState,
+    Job,
+    JobQueue,
+    Notifier,
+    OperationStore,
+    PowerState,
+    VmStore,
+)
 from beast.service import Beast, owner_reply
 
 log = logging.getLogger(__name__)
@@ -64,12 +73,14 @@ class Reconciler:
         operations: OperationStore,
         queue: JobQueue,
         arm: Arm,
+        notifier: Notifier,
     ) -> None:
         self._beast = beast
         self._vms = vms
         self._ops = operations
         self._queue = queue
         self._arm = arm
+        self._notifier = notifier
 
     def run(self, *, now: datetime) -> ReconcileReport:
         """One pass over every live VM and every Beast resource group."""
@@ -84,7 +95,11 @@ class Reconciler:
                 continue
             if repair:
                 report.repairs.append(f"{vm.name}: {repair}")
-                log.warning("reconcile %s: %s", vm.name, repair)
+                log.warning("reconcile %s (%s): %s", vm.name, vm.vm_id, repair)
+                # The owner may have been told otherwise (a failed deploy that runs, and bills).
+                self._notifier.progress(
+                    owner_reply(vm), vm_name=vm.name, text=f"{vm.name}: {repair}."
+                )
         # A group whose record says deleted is still billed: it counts as an orphan too.
         known = {vm.resource_group.lower() for vm in records}
         try:

@@ -26,6 +26,7 @@ def reconciler(world: World) -> Reconciler:
         operations=world.stores.operations,
         queue=build_job_queue(world.settings),
         arm=world.arm,
+        notifier=world.notifier,
     )
 
 
@@ -228,6 +229,9 @@ def test_a_failed_deploy_whose_deployment_later_succeeded_is_running_with_its_ad
     assert healed.vm_id and healed.vm_id.lower().endswith(f"/virtualmachines/{vm.name}")
     assert healed.public_ip and healed.jupyter_url == f"https://{healed.public_ip}:8000"
     assert "marked running" in report.repairs[0]
+    # The owner was told it failed; now they learn it runs (and bills).
+    told = [c for c in world.notifier.named("progress") if "marked running" in c.details["text"]]
+    assert told and told[-1].reply.user_id == "U0ALICE"
 
 
 def test_a_failed_deploy_that_never_made_a_vm_is_left_for_down(
