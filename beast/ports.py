@@ -357,7 +357,7 @@ class Notifier(Protocol):
         ...
 
     def idle_stopped(self, reply: ReplyTo, *, vm: Vm) -> None:
-        """The VM was deallocated for idleness."""
+        """The VM is being deallocated for idleness; ``finished`` follows when it is."""
         ...
 
     def sizes(self, reply: ReplyTo, *, region: str, offers: Sequence[SizeOffer]) -> None:

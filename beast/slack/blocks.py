@@ -221,10 +221,10 @@ def idle_warning(vm: Vm, stop_at: datetime) -> Message:
 
 
 def idle_stopped(vm: Vm) -> Message:
-    """The VM was deallocated for idleness."""
+    """The sweep is deallocating the VM for idleness (the worker reports when it is done)."""
     text = (
-        f"I stopped (deallocated) *{vm.name}* because it was idle. Its disk is kept: "
-        f"`/beast start {vm.name}` brings it back."
+        f"I'm stopping (deallocating) *{vm.name}* because it stayed idle after my warning. "
+        f"Its disk is kept: `/beast start {vm.name}` brings it back."
     )
     start = _button("Start", ACTION_START, vm.name)
     return Message(text, [_section(text), {"type": "actions", "elements": [start]}])
