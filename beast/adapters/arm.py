@@ -27,7 +27,7 @@ from azure.mgmt.resource.deployments.models import Deployment, DeploymentPropert
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.resources.models import ResourceGroup
 
-from beast.errors import ThrottledError, UpstreamError
+from beast.errors import LimitError, ThrottledError, UpstreamError, ValidationError
 from beast.ports import (
     BeastGroup,
     DeploymentState,
@@ -106,7 +106,9 @@ class AzureArm:
     def sizes(self, region: str) -> Sequence[SizeInfo]:
         """VM sizes of the region from the resource SKU catalogue."""
         with _translated(f"listing VM sizes in {region}"):
-            skus = list(self._compute.resource_skus.list(filter=f"location eq '{region}'"))
+            skus = list(
+                self._compute.resource_skus.list(filter=f"location eq {_odata_string(region)}")
+            )
         sizes = []
         for sku in skus:
             if (sku.resource_type or "").lower() != "virtualmachines" or not sku.name:
@@ -146,11 +148,28 @@ class AzureArm:
     # --- groups and deployments --------------------------------------------------
 
     def ensure_group(self, name: str, *, region: str, tags: Mapping[str, str]) -> None:
-        """Create the resource group or update its tags."""
+        """Create the resource group, or update the tags of the one this VM made earlier."""
+        existing = self._group_tags(name)
+        # The group's name comes from a name a person chose: never adopt (and later
+        # delete with the VM) a group that someone else made.
+        if existing is not None and existing.get(BEAST_TAG) != tags.get(BEAST_TAG):
+            raise ValidationError(
+                f"Resource group {name} already exists and is not Beast's; "
+                "choose another name with --name.",
+                fields={"name": f"{name} is taken in Azure; choose another VM name."},
+            )
         with _translated(f"creating resource group {name}"):
             self._resources.resource_groups.create_or_update(
                 name, ResourceGroup(location=region, tags=dict(tags))
             )
+
+    def _group_tags(self, name: str) -> dict[str, str] | None:
+        """The group's tags, or None when there is no such group."""
+        with _translated(f"reading resource group {name}"):
+            try:
+                return dict(self._resources.resource_groups.get(name).tags or {})
+            except ResourceNotFoundError:
+                return None
 
     def start_deployment(
         self,
@@ -241,8 +260,14 @@ class AzureArm:
             self._compute.virtual_machines.begin_deallocate(group, vm, polling=False)
 
     def begin_delete_group(self, name: str) -> None:
-        """Ask ARM to delete the group and everything in it."""
-        # Already gone is the goal reached.
+        """Ask ARM to delete the group and everything in it, if Beast made it."""
+        tags = self._group_tags(name)
+        if tags is None:
+            return  # already gone is the goal reached
+        if BEAST_TAG not in tags:
+            # Beast's identity may delete any group in the subscription: this check is
+            # what keeps a record pointing at someone else's group from emptying it.
+            raise LimitError(f"Beast will not delete resource group {name}: it is not Beast's.")
         with _translated(f"deleting resource group {name}"), suppress(ResourceNotFoundError):
             self._resources.resource_groups.begin_delete(name, polling=False)
 
@@ -254,7 +279,11 @@ class AzureArm:
     def beast_groups(self) -> Sequence[BeastGroup]:
         """Every resource group carrying Beast's tag."""
         with _translated("listing Beast's resource groups"):
-            groups = list(self._resources.resource_groups.list(filter=f"tagName eq '{BEAST_TAG}'"))
+            groups = list(
+                self._resources.resource_groups.list(
+                    filter=f"tagName eq {_odata_string(BEAST_TAG)}"
+                )
+            )
         return [
             BeastGroup(
                 name=g.name or "",
@@ -265,6 +294,12 @@ class AzureArm:
             )
             for g in groups
         ]
+
+
+def _odata_string(value: str) -> str:
+    """An OData string literal: a quote inside the value is doubled, so it cannot end it."""
+    escaped = value.replace("'", "''")
+    return f"'{escaped}'"
 
 
 def _leaves(error: Any) -> list[Any]:
