@@ -65,6 +65,8 @@ class Settings:
     resource_group_prefix: str
     vpn_root_certificate: str | None
     poll_seconds: int
+    # The public, unauthenticated Azure Retail Prices API.
+    prices_url: str
 
     # Policy.
     admins: frozenset[str]
@@ -157,6 +159,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         resource_group_prefix=r.text("BEAST_RESOURCE_GROUP_PREFIX", "rg-"),
         vpn_root_certificate=r.optional("BEAST_VPN_ROOT_CERT"),
         poll_seconds=r.integer("BEAST_POLL_SECONDS", 15, low=1, high=600),
+        prices_url=r.text("BEAST_PRICES_URL", "https://prices.azure.com/api/retail/prices"),
         admins=frozenset(_split(r.text("BEAST_ADMINS", ""))),
         allowed_sizes=_split(r.text("BEAST_ALLOWED_SIZES", "")),
         max_disk_gb=r.integer("BEAST_MAX_DISK_GB", 4095, low=30, high=4095),

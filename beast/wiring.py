@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from beast.health import Probe
 from beast.idle import IdleRules
 from beast.notify import LogNotifier, RoutingNotifier
-from beast.ports import Arm, Metrics, Notifier
+from beast.ports import Arm, Metrics, Notifier, Prices
 from beast.service import Beast
 from beast.settings import Settings, settings
 
@@ -85,6 +85,13 @@ class Services:
         )
 
     @cached_property
+    def prices(self) -> Prices:
+        """Retail VM prices, cached per region for a day."""
+        from beast.adapters.prices import RetailPrices
+
+        return RetailPrices(url=self.settings.prices_url, ca_bundle=self.settings.arm_ca_bundle)
+
+    @cached_property
     def notifier(self) -> Notifier:
         """Slack for Slack users; the log for everyone else."""
         from beast.slack.notifier import slack_notifier
@@ -102,6 +109,7 @@ class Services:
             users=self.stores.users,
             queue=self.queue,
             arm=lambda: self.arm,
+            prices=lambda: self.prices,
         )
 
     @cached_property

@@ -299,6 +299,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     BEAST_RESOURCE_GROUP_PREFIX: resourceGroupPrefix
     BEAST_VPN_ROOT_CERT: vpnRootCertData
     BEAST_POLL_SECONDS: string(pollSeconds)
+    BEAST_PRICES_URL: 'https://prices.azure.com/api/retail/prices'
     BEAST_ADMINS: admins
     BEAST_ALLOWED_SIZES: allowedSizes
     BEAST_MAX_DISK_GB: string(maxDiskGb)

@@ -111,6 +111,8 @@ def host_overrides(
         "BEAST_ARM_ENDPOINT": arm_url,
         "BEAST_ARM_CA_BUNDLE": arm_ca_bundle or "",
         "BEAST_METRICS_ENDPOINT": arm_url,
+        # The simulator also serves the public Retail Prices API.
+        "BEAST_PRICES_URL": f"{arm_url.rstrip('/')}/api/retail/prices",
     }
     if subscription_id:
         overrides["BEAST_SUBSCRIPTION_ID"] = subscription_id

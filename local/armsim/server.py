@@ -23,6 +23,7 @@ from local.armsim.deployments import Deployments
 from local.armsim.errors import ArmError
 from local.armsim.groups import Groups
 from local.armsim.metrics import Metrics
+from local.armsim.prices import RetailPrices
 from local.armsim.state import Store
 from local.armsim.web import Request, Response, Router
 
@@ -64,6 +65,9 @@ class Simulator:
         Groups(store).register_generic(self.arm)
         self.control = Router()
         Control(store).register(self.control)
+        # The Retail Prices API is public: no token, no api-version.
+        self.public = Router()
+        RetailPrices().register(self.public)
         self.rates = _RateCounters()
 
     def handle(self, req: Request) -> Response:
@@ -72,6 +76,8 @@ class Simulator:
             if req.path.lower().startswith("/_sim"):
                 return self._dispatch(self.control, req)
             self._apply_faults(req)
+            if self.public.match(req.method, req.path) is not None:
+                return self._dispatch(self.public, req)
             auth = req.headers.get("Authorization") or ""
             if not auth.lower().startswith("bearer ") or not auth[7:].strip():
                 raise ArmError(

@@ -160,6 +160,16 @@ def test_sizes_come_from_the_regions_catalogue_with_quota_left(client: Client) -
     assert isinstance(e4["quotaLeft"], int)
 
 
+def test_sizes_carry_the_retail_hourly_price(client: Client) -> None:
+    answer = client.request("GET", "sizes", params={"region": "eastus"})
+
+    assert answer.status_code == 200, answer.text
+    by_name = {size["name"]: size for size in answer.json()["sizes"]}
+    # The simulator's Linux pay-as-you-go price: 4 vCPUs at $0.063 (not Windows, not Spot).
+    assert by_name["Standard_E4s_v3"]["hourlyUsd"] == 0.252
+    assert all(isinstance(size["hourlyUsd"], float) for size in by_name.values())
+
+
 def test_openapi_json_is_served_and_names_every_path(client: Client) -> None:
     answer = client.request("GET", "openapi.json")
 
