@@ -64,9 +64,9 @@ class VmState(StrEnum):
     FAILED = "failed"
 
     @property
-    def is_live(self) -> bool:
-        """Counts against a person's VM limit and is shown by default."""
-        return self not in {VmState.DELETED}
+    def is_up(self) -> bool:
+        """Running or on its way there: what counts against a person's VM limit."""
+        return self in {VmState.DEPLOYING, VmState.STARTING, VmState.RUNNING}
 
 
 class OperationKind(StrEnum):

@@ -188,13 +188,17 @@ class Beast:
                 f"The OS disk may be at most {self._settings.max_disk_gb} GB here, "
                 f"not {request.disk_gb}."
             )
-        live = [vm for vm in mine if vm.state.is_live]
+        self._check_running_limit(caller, mine)
+
+    def _check_running_limit(self, caller: Caller, mine: Sequence[Vm]) -> None:
+        """Refuse another running VM past the limit; stopped VMs cost only their disks."""
+        up = [vm for vm in mine if vm.state.is_up]
         limit = self._settings.max_vms_per_user
-        if len(live) >= limit and not caller.is_admin:
-            names = ", ".join(vm.name for vm in live)
+        if len(up) >= limit and not caller.is_admin:
+            names = ", ".join(vm.name for vm in up)
             raise LimitError(
-                f"You already have {len(live)} VMs ({names}); the limit is {limit}. "
-                "Delete one with `down NAME` first."
+                f"You already have {len(up)} running VMs ({names}); the limit is {limit}. "
+                "Stop or delete one first."
             )
 
     def _add_vm(
@@ -315,6 +319,11 @@ class Beast:
             if earlier is not None:
                 return earlier
         op_id = operation_id or naming.new_operation_id()
+
+        if kind is OperationKind.START:
+            target = self._vms.get(name)
+            self._authorize(caller, target)
+            self._check_running_limit(caller, self._vms.list(owner=target.owner))
 
         def change(vm: Vm) -> Vm:
             self._authorize(caller, vm)

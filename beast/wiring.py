@@ -7,6 +7,7 @@ only records and enqueues, never pays for them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import cache, cached_property
@@ -34,6 +35,10 @@ class Services:
 
     def __init__(self, config: Settings) -> None:
         self.settings = config
+        # The SDKs log every request's URL and headers at INFO: noise in Application
+        # Insights, and request bodies (which carry the VM password) must never follow.
+        for name in ("azure.core.pipeline.policies.http_logging_policy", "azure.identity"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     @cached_property
     def credential(self) -> TokenCredential:
@@ -155,6 +160,7 @@ class Services:
             operations=self.stores.operations,
             queue=self.queue,
             arm=self.arm,
+            notifier=self.notifier,
         )
 
     def probes(self) -> Mapping[str, Probe]:

@@ -28,7 +28,7 @@ from beast.ports import Arm
 from beast.requests import build_request
 from beast.service import MAX_KEEP_HOURS, Beast
 from beast.settings import Settings
-from tests.core.core_env import SSH_KEY, make_settings
+from tests.core.core_env import make_settings
 from tests.doubles import (
     InMemoryAuditLog,
     InMemoryJobQueue,
@@ -36,6 +36,7 @@ from tests.doubles import (
     InMemoryUserStore,
     InMemoryVmStore,
 )
+from tests.factories import SSH_KEY
 
 ALICE = Caller(id="slack:U0ALICE", name="alice", front_end="slack")
 BOB = Caller(id="slack:U0BOB", name="bob", front_end="slack")
@@ -155,6 +156,25 @@ def test_a_person_at_the_vm_limit_is_refused_with_their_vm_names(core: Core) -> 
         assert name in caught.value.message
     assert "limit is 3" in caught.value.message
     assert len(core.queue.jobs) == 3
+
+
+def test_stopped_vms_do_not_count_against_the_running_limit(core: Core) -> None:
+    first = core.up()[0]
+    core.up()
+    core.up()
+    core.set_state(first.name, VmState.STOPPED)
+    assert core.up()[0].state is VmState.DEPLOYING
+
+
+def test_starting_a_stopped_vm_past_the_running_limit_is_refused(core: Core) -> None:
+    first = core.up()[0]
+    core.set_state(first.name, VmState.STOPPED)
+    core.up()
+    core.up()
+    core.up()
+    with pytest.raises(LimitError, match="3 running VMs"):
+        core.beast.start(ALICE, first.name, reply=reply(ALICE), now=NOW)
+    assert core.vms.get(first.name).state is VmState.STOPPED
 
 
 def test_deleted_vms_do_not_count_against_the_limit(core: Core) -> None:
