@@ -27,6 +27,7 @@ _REGION = re.compile(r"^[a-z][a-z0-9]{1,30}$")
 _TTL = re.compile(r"^(\d{1,4})\s*([mhd]?)$")
 _TTL_UNITS = {"m": "minutes", "h": "hours", "d": "days", "": "hours"}
 MAX_TTL = timedelta(days=90)
+MAX_SOURCE_PREFIXES = 32  # as many as the HTTP API accepts; each one is an NSG rule entry
 _SSH_KEY = re.compile(
     r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)"
     r" [A-Za-z0-9+/]{40,}={0,3}( [^\r\n]{0,200})?$"
@@ -146,11 +147,11 @@ def build_request(
     prefixes = settings.allowed_source_prefixes
     if allowed_source_prefixes is not None:
         try:
-            prefixes = tuple(_check_prefix(p) for p in allowed_source_prefixes)
+            prefixes = _check_prefixes(
+                allowed_source_prefixes, widest=_widest(settings.allowed_source_prefixes)
+            )
         except ValueError as exc:
             problems["allowedSourcePrefixes"] = str(exc)
-        if not prefixes and "allowedSourcePrefixes" not in problems:
-            problems["allowedSourcePrefixes"] = "Give at least one CIDR range, e.g. 203.0.113.7/32."
 
     if problems:
         summary = "; ".join(f"{field}: {message}" for field, message in problems.items())
@@ -168,8 +169,33 @@ def build_request(
     )
 
 
-def _check_prefix(text: str) -> str:
-    """One IPv4 CIDR range; never the whole internet, which would defeat the NSG."""
+def _widest(configured: Sequence[str]) -> int:
+    """The shortest prefix length among the app's own ranges: no request may open more."""
+    lengths = []
+    for text in configured:
+        try:
+            lengths.append(ipaddress.IPv4Network(text.strip(), strict=False).prefixlen)
+        except ValueError:
+            continue  # not a range (a service tag, say): it sets no bound
+    # Never the whole internet, whatever the setting says.
+    return max(min(lengths, default=1), 1)
+
+
+def _check_prefixes(texts: Sequence[str], *, widest: int) -> tuple[str, ...]:
+    """Each range checked; together at most ``MAX_SOURCE_PREFIXES`` distinct ranges."""
+    if not texts:
+        raise ValueError("Give at least one CIDR range, e.g. 203.0.113.7/32.")
+    if len(texts) > MAX_SOURCE_PREFIXES:
+        raise ValueError(f"Give at most {MAX_SOURCE_PREFIXES} CIDR ranges, not {len(texts)}.")
+    return tuple(dict.fromkeys(_check_prefix(p, widest=widest) for p in texts))
+
+
+def _check_prefix(text: str, *, widest: int) -> str:
+    """One IPv4 CIDR range, no broader than the app's own ranges.
+
+    A length bound on each range, not only a refusal of ``0.0.0.0/0``: two ranges
+    such as 0.0.0.0/1 and 128.0.0.0/1 open the VM to the whole internet just as well.
+    """
     try:
         network = ipaddress.IPv4Network(str(text).strip(), strict=False)
     except ValueError:
@@ -178,4 +204,9 @@ def _check_prefix(text: str) -> str:
         ) from None
     if network.prefixlen == 0:
         raise ValueError("0.0.0.0/0 would open the VM to the whole internet; give your own range.")
+    if network.prefixlen < widest:
+        raise ValueError(
+            f"{network} is broader than Beast allows here (/{widest} or narrower); "
+            "give your own address, e.g. 203.0.113.7/32."
+        )
     return str(network)
