@@ -243,3 +243,34 @@ def _arm_get(armsim: Any, path: str) -> Any:
             headers={"Authorization": "Bearer local"},
             timeout=30,
         )
+
+
+def test_settings_never_show_their_secrets_in_repr_str_or_errors() -> None:
+    from beast.errors import ConfigError
+    from beast.settings import load_settings
+    from tests.core.core_env import BASE_ENV
+
+    connection = "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0a2V5;"
+    env = {
+        **BASE_ENV,
+        "AzureWebJobsStorage": connection,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-never-shown",
+    }
+    shown = f"{load_settings(env)!r} {load_settings(env)!s}"
+    for secret in (SIGNING_SECRET, "xoxb-never-shown", "c2VjcmV0a2V5"):
+        assert secret not in shown
+    with pytest.raises(ConfigError) as missing:
+        load_settings({k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"})
+    assert "c2VjcmV0a2V5" not in str(missing.value) and SIGNING_SECRET not in str(missing.value)
+
+
+def test_a_failing_health_probe_names_the_error_kind_never_its_message() -> None:
+    from beast.health import check_health
+
+    def storage() -> None:
+        raise ValueError("Connection string AccountKey=c2VjcmV0a2V5 is invalid")
+
+    body = str(check_health({"storage": storage}).as_dict())
+    assert "c2VjcmV0a2V5" not in body
+    assert "unreachable (ValueError)" in body
