@@ -1,8 +1,9 @@
 """Benchmark wiring: the real local parts, started once per session, and a summary of medians.
 
-``bench/`` sits outside ``tests/``, so it builds its own session fixtures from the
-same starters the tests use (Azurite, the ARM simulator, the Slack stand-in, the
-local Functions host). Benchmarks tag themselves through ``benchmark.extra_info``:
+``bench/`` sits outside ``tests/``, so it loads the tests' session fixtures for
+Azurite and the ARM simulator (``tests.local_parts``) and builds settings with
+``tests.factories``; the Slack stand-in is its own. Benchmarks tag themselves
+through ``benchmark.extra_info``:
 
 - ``budget_s``: a deadline the median is measured against (Slack's 3 s ack);
 - ``note``: one short fact for the summary (ARM calls per ``up``, where time went).
@@ -14,31 +15,18 @@ fraction of its budget.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
 from bench.support import SIGNING_SECRET
-from local.armsim.testing import ArmSim, running_armsim
-from local.azurite import Azurite, start_azurite
+from local.armsim.testing import ArmSim
+from local.azurite import Azurite
 from local.slacksim import RunningSlackSim, start_slacksim
+from tests.factories import parts_env
 
-
-@pytest.fixture(scope="session")
-def azurite() -> Iterator[Azurite]:
-    """Azurite in memory on free ports, for the whole session."""
-    running = start_azurite()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="session")
-def armsim() -> Iterator[ArmSim]:
-    """The ARM simulator over HTTPS, for the whole session."""
-    with running_armsim() as simulator:
-        yield simulator
+pytest_plugins = ["tests.local_parts"]
 
 
 @pytest.fixture(scope="session")
@@ -59,23 +47,13 @@ def beast_env(
     """
 
     def make(**extra: str) -> dict[str, str]:
-        tag = uuid.uuid4().hex[:8]
-        return {
-            "AzureWebJobsStorage": azurite.connection_string,
-            "BEAST_TABLE_PREFIX": f"bench{tag}",
-            "BEAST_JOBS_QUEUE": f"bench-{tag}",
-            "BEAST_SUBSCRIPTION_ID": armsim.subscription_id,
-            "BEAST_ARM_ENDPOINT": armsim.url,
-            "BEAST_ARM_CA_BUNDLE": str(armsim.ca_bundle),
-            "BEAST_METRICS_ENDPOINT": armsim.url,
-            "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-            "BEAST_POLL_SECONDS": "1",
-            "BEAST_VPN_ROOT_CERT": "MIIC5jCCAc6gAwIBAgIQbase64rootcertdata",
+        env = {
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_API_URL": slacksim.api_url,
             **extra,
         }
+        return parts_env(azurite=azurite, armsim=armsim, stem="bench", **env)
 
     return make
 

@@ -16,12 +16,10 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from beast.adapters.tables import build_table_stores
 from beast.models import Variant, Vm
-from beast.settings import load_settings
 from local.armsim.testing import ArmSim
 from local.azurite import Azurite
 from local.host.launch import RunningHost, start_host
-from local.stack import host_overrides
-from tests.factories import make_vm
+from tests.factories import make_settings, make_vm, parts_overrides
 
 PRINCIPAL = "bench@example.com"
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -46,25 +44,13 @@ def api_host(azurite: Azurite, armsim: ArmSim) -> Iterator[RunningHost]:
     """The local host on tables of its own, with three VMs for the caller already there."""
     tag = uuid.uuid4().hex[:8]
     overrides = {
-        **host_overrides(
-            storage_connection=azurite.connection_string,
-            arm_url=armsim.url,
-            arm_ca_bundle=armsim.ca_bundle,
-            subscription_id=armsim.subscription_id,
-        ),
+        **parts_overrides(azurite=azurite, armsim=armsim),
         "BEAST_TABLE_PREFIX": f"api{tag}",
         "BEAST_JOBS_QUEUE": f"api-{tag}",
         "BEAST_DEV_IDENTITY": PRINCIPAL,
         "BEAST_TRUST_EASY_AUTH": "false",
     }
-    settings = load_settings(
-        {
-            **overrides,
-            "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-            "SLACK_SIGNING_SECRET": "unused",
-            "SLACK_BOT_TOKEN": "unused",
-        }
-    )
+    settings = make_settings(**overrides)
     vms = build_table_stores(settings).vms
     for number in range(1, 4):
         vms.add(callers_vm(number))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,33 +10,18 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from beast.adapters.tables import TableVmStore, build_table_stores
 from beast.models import Vm
-from beast.settings import load_settings
-from local.azurite import Azurite, start_azurite
-from tests.factories import make_ready_vm
+from local.azurite import Azurite
+from tests.factories import make_ready_vm, make_settings
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def azurite() -> Iterator[Azurite]:
-    """Azurite in memory for this module's benchmarks."""
-    running = start_azurite()
-    yield running
-    running.stop()
 
 
 @pytest.fixture
 def vms(azurite: Azurite) -> TableVmStore:
     """A VM store on fresh tables."""
-    settings = load_settings(
-        {
-            "AzureWebJobsStorage": azurite.connection_string,
-            "BEAST_TABLE_PREFIX": f"b{uuid.uuid4().hex[:10]}",
-            "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-            "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-            "SLACK_SIGNING_SECRET": "bench",
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-        }
+    settings = make_settings(
+        AzureWebJobsStorage=azurite.connection_string,
+        BEAST_TABLE_PREFIX=f"b{uuid.uuid4().hex[:10]}",
     )
     return build_table_stores(settings).vms
 

@@ -6,18 +6,10 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from beast.models import DiskType, Variant, VmRequest
 from beast.requests import build_request
-from beast.settings import load_settings
 from beast.slack import commands
+from tests.factories import SSH_KEY, make_settings
 
-SETTINGS = load_settings(
-    {
-        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-        "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-        "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-        "SLACK_SIGNING_SECRET": "bench",
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-    }
-)
+SETTINGS = make_settings()
 UP_LINE = "up E8s_v5 512gb --ssh --disk standardssd --name lab-2 --ttl 3d --from 198.51.100.0/24"
 
 
@@ -31,7 +23,7 @@ def typical_request() -> VmRequest:
         name="lab-2",
         region="westeurope",
         ttl="3d",
-        ssh_public_key="ssh-ed25519 " + "A" * 68 + " alice@laptop",
+        ssh_public_key=SSH_KEY,
         allowed_source_prefixes=["198.51.100.0/24"],
         settings=SETTINGS,
     )

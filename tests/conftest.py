@@ -12,25 +12,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from local.armsim.testing import ArmSim, running_armsim
-from local.azurite import Azurite, start_azurite
+from local.armsim.testing import ArmSim
+from local.azurite import Azurite
 from local.host.launch import RunningHost, start_host
-from local.stack import host_overrides
+from tests.factories import parts_overrides
 
-
-@pytest.fixture(scope="session")
-def azurite() -> Iterator[Azurite]:
-    """Azurite in memory on free ports (``connection_string``, ``queue_endpoint``...)."""
-    running = start_azurite()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="session")
-def armsim() -> Iterator[ArmSim]:
-    """The ARM simulator over HTTPS (``local.armsim.testing.running_armsim``)."""
-    with running_armsim() as simulator:
-        yield simulator
+# Azurite and the ARM simulator, as session fixtures shared with bench/conftest.py.
+pytest_plugins = ["tests.local_parts"]
 
 
 @pytest.fixture
@@ -43,16 +31,6 @@ def unique_name() -> Callable[[str], str]:
     return make
 
 
-def stack_overrides(*, azurite: Azurite, armsim: ArmSim) -> dict[str, str]:
-    """The settings a launcher exports so the app finds Azurite and the ARM simulator."""
-    return host_overrides(
-        storage_connection=azurite.connection_string,
-        arm_url=armsim.url,
-        arm_ca_bundle=armsim.ca_bundle,
-        subscription_id=armsim.subscription_id,
-    )
-
-
 @pytest.fixture(scope="session")
 def host(azurite: Azurite, armsim: ArmSim) -> Iterator[RunningHost]:
     """The local host running the real ``function_app`` against Azurite and the ARM simulator.
@@ -63,7 +41,7 @@ def host(azurite: Azurite, armsim: ArmSim) -> Iterator[RunningHost]:
     """
     session = uuid.uuid4().hex[:8]
     overrides = {
-        **stack_overrides(azurite=azurite, armsim=armsim),
+        **parts_overrides(azurite=azurite, armsim=armsim),
         "BEAST_TABLE_PREFIX": f"t{session}",
         "BEAST_JOBS_QUEUE": f"jobs-{session}",
     }

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from beast.ports import AuditLog, IdempotencyStore, OperationStore, UserStore, VmStore
-from beast.settings import Settings, load_settings
+from beast.settings import Settings
+from tests.factories import make_settings
 
 
 def unique_name(stem: str) -> str:
@@ -16,16 +17,10 @@ def unique_name(stem: str) -> str:
 
 def storage_settings(connection_string: str, *, table_prefix: str, jobs_queue: str) -> Settings:
     """Settings that point Beast's storage at ``connection_string``."""
-    return load_settings(
-        {
-            "AzureWebJobsStorage": connection_string,
-            "BEAST_TABLE_PREFIX": table_prefix,
-            "BEAST_JOBS_QUEUE": jobs_queue,
-            "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-            "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-            "SLACK_SIGNING_SECRET": "test-signing-secret",
-            "SLACK_BOT_TOKEN": "xoxb-test",
-        }
+    return make_settings(
+        AzureWebJobsStorage=connection_string,
+        BEAST_TABLE_PREFIX=table_prefix,
+        BEAST_JOBS_QUEUE=jobs_queue,
     )
 
 

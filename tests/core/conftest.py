@@ -9,7 +9,6 @@ runs the worker until the operation is done.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,11 +28,11 @@ from beast.settings import Settings, load_settings
 from beast.worker import Worker
 from local.armsim.credential import StaticTokenCredential
 from tests.doubles import RecordingNotifier
+from tests.factories import parts_env
 
 ALICE = Caller(id="slack:U0ALICE", name="alice", front_end="slack")
 BOB = Caller(id="slack:U0BOB", name="bob", front_end="slack")
 ADMIN = Caller(id="slack:U0CAROL", name="carol", front_end="slack", is_admin=True)
-SSH_KEY = "ssh-ed25519 " + "A" * 68 + " alice@laptop"
 
 
 def reply_to(caller: Caller) -> ReplyTo:
@@ -82,24 +81,8 @@ class World:
 
 def world_settings(*, azurite: Any, armsim: Any, **extra: str) -> Settings:
     """Settings for a Beast on the local parts, with names unique to one test."""
-    tag = uuid.uuid4().hex[:8]
-    env = {
-        "AzureWebJobsStorage": azurite.connection_string,
-        "BEAST_TABLE_PREFIX": f"core{tag}",
-        "BEAST_JOBS_QUEUE": f"core-{tag}",
-        "BEAST_SUBSCRIPTION_ID": armsim.subscription_id,
-        "BEAST_ARM_ENDPOINT": armsim.url,
-        "BEAST_ARM_CA_BUNDLE": str(armsim.ca_bundle),
-        "BEAST_METRICS_ENDPOINT": armsim.url,
-        "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-        "BEAST_ADMINS": "slack:U0CAROL",
-        "BEAST_POLL_SECONDS": "1",
-        "BEAST_VPN_ROOT_CERT": "MIIC5jCCAc6gAwIBAgIQbase64rootcertdata",
-        "SLACK_SIGNING_SECRET": "test-signing-secret",
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        **extra,
-    }
-    return load_settings(env)
+    env = {"BEAST_ADMINS": "slack:U0CAROL", **extra}
+    return load_settings(parts_env(azurite=azurite, armsim=armsim, stem="core", **env))
 
 
 def build_world(settings: Settings, armsim: Any) -> World:

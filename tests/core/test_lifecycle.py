@@ -11,7 +11,8 @@ from beast.errors import ConflictError, ForbiddenError
 from beast.models import OperationKind, OperationState, Variant, VmState
 from beast.ports import DeploymentState, Job, PowerState
 from beast.requests import build_request
-from tests.core.conftest import ALICE, BOB, SSH_KEY, World, now, reply_to
+from tests.core.conftest import ALICE, BOB, World, now, reply_to
+from tests.factories import SSH_KEY
 
 
 def up(world: World, *, size: str = "E4s_v3", variant: str | None = None, **extra: str):

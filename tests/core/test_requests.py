@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from beast.errors import ValidationError
 from beast.models import DiskType, Variant, VmRequest
 from beast.requests import build_request, check_name, check_ssh_key, parse_ttl
-from tests.core.core_env import RSA_KEY, SSH_KEY, make_settings
+from tests.core.core_env import RSA_KEY, make_settings
+from tests.factories import SSH_KEY
 
 SETTINGS = make_settings()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +12,7 @@ from beast.adapters.metrics import AzureMetrics
 from beast.errors import UpstreamError
 from beast.idle import IdleRules
 from beast.models import Caller, OperationKind, OperationState, ReplyTo, Vm, VmState
-from beast.ports import Activity, PowerState
+from beast.ports import Activity, Metrics, Notifier, PowerState
 from beast.requests import build_request
 from beast.sweep import Sweep
 from local.armsim.credential import StaticTokenCredential
@@ -23,20 +23,35 @@ RULES = IdleRules(cpu_percent=5.0, lookback=timedelta(hours=2))
 GETBATCH = "metrics:getBatch"
 
 
-@pytest.fixture
-def sweep(world: World) -> Sweep:
-    """The sweep wired as ``beast.wiring`` wires it, on the simulator's batch metrics API."""
+def metrics_client(world: World, *, endpoint: str | None = None) -> AzureMetrics:
+    """The metrics adapter on the simulator's batch API (``endpoint``: a regional base URL)."""
+    return AzureMetrics(
+        credential=StaticTokenCredential(),
+        endpoint=endpoint or world.settings.metrics_endpoint,
+        ca_bundle=world.settings.arm_ca_bundle,
+    )
+
+
+def make_sweep(
+    world: World,
+    *,
+    notifier: Notifier | None = None,
+    metrics: Callable[[], Metrics] | None = None,
+) -> Sweep:
+    """The sweep wired as ``beast.wiring`` wires it, with ``notifier`` or ``metrics`` swapped."""
     return Sweep(
         beast=world.beast,
         vms=world.stores.vms,
-        metrics=lambda: AzureMetrics(
-            credential=StaticTokenCredential(),
-            endpoint=world.settings.metrics_endpoint,
-            ca_bundle=world.settings.arm_ca_bundle,
-        ),
-        notifier=world.notifier,
+        metrics=metrics if metrics is not None else (lambda: metrics_client(world)),
+        notifier=notifier if notifier is not None else world.notifier,
         rules=RULES,
     )
+
+
+@pytest.fixture
+def sweep(world: World) -> Sweep:
+    """The sweep wired as ``beast.wiring`` wires it, on the simulator's batch metrics API."""
+    return make_sweep(world)
 
 
 def deploy(world: World, caller: Caller, name: str, *, region: str | None = None) -> Vm:
@@ -192,11 +207,8 @@ class RegionalMetrics:
         self, vm_ids: Sequence[str], *, region: str, start: datetime, end: datetime
     ) -> Mapping[str, Activity]:
         """Ask the region's own endpoint."""
-        return AzureMetrics(
-            credential=StaticTokenCredential(),
-            endpoint=self._endpoints.get(region, self._world.settings.metrics_endpoint),
-            ca_bundle=self._world.settings.arm_ca_bundle,
-        ).activity(vm_ids, region=region, start=start, end=end)
+        regional = metrics_client(self._world, endpoint=self._endpoints.get(region))
+        return regional.activity(vm_ids, region=region, start=start, end=end)
 
 
 def test_a_metrics_failure_in_one_region_fails_only_that_regions_vms(
@@ -219,13 +231,7 @@ def test_a_metrics_failure_in_one_region_fails_only_that_regions_vms(
         },
     )
     endpoints = {"westeurope": world.settings.metrics_endpoint.rstrip("/") + "/westeurope"}
-    sweep = Sweep(
-        beast=world.beast,
-        vms=world.stores.vms,
-        metrics=lambda: RegionalMetrics(world, endpoints),
-        notifier=world.notifier,
-        rules=RULES,
-    )
+    sweep = make_sweep(world, metrics=lambda: RegionalMetrics(world, endpoints))
 
     report = sweep.warn(now=now(), stop_at=now() + timedelta(hours=1))
 
@@ -283,17 +289,7 @@ def test_a_notification_that_fails_for_one_owner_fails_only_that_vm(
             super().idle_warning(reply, vm=vm, stop_at=stop_at)
 
     notifier = SlackRefusesBob()
-    sweep = Sweep(
-        beast=world.beast,
-        vms=world.stores.vms,
-        metrics=lambda: AzureMetrics(
-            credential=StaticTokenCredential(),
-            endpoint=world.settings.metrics_endpoint,
-            ca_bundle=world.settings.arm_ca_bundle,
-        ),
-        notifier=notifier,
-        rules=RULES,
-    )
+    sweep = make_sweep(world, notifier=notifier)
 
     report = sweep.warn(now=now(), stop_at=now() + timedelta(hours=1))
 
@@ -353,11 +349,7 @@ def test_metrics_for_many_vms_go_fifty_to_a_call_and_come_back_per_vm(world: Wor
         "/_sim/metrics",
         {vm_id: {"Percentage CPU": [[stamp, float(n % 100)]]} for n, vm_id in enumerate(ids)},
     )
-    metrics = AzureMetrics(
-        credential=StaticTokenCredential(),
-        endpoint=world.settings.metrics_endpoint,
-        ca_bundle=world.settings.arm_ca_bundle,
-    )
+    metrics = metrics_client(world)
 
     found = metrics.activity(ids, region="eastus", start=end - RULES.lookback, end=end)
 

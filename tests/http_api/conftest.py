@@ -27,21 +27,14 @@ from tests.doubles import (
     InMemoryUserStore,
     InMemoryVmStore,
 )
+from tests.factories import base_env
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 # HTTP callers have no private channel for a generated password, so they bring a key.
 SSH_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBeastTestKeyBeastTestKeyBeastTestKey0123 alice@laptop"
 )
-ENV = {
-    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-    "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-    "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-    "SLACK_SIGNING_SECRET": "secret",
-    "SLACK_BOT_TOKEN": "xoxb-token",
-    "BEAST_DEV_IDENTITY": "Alice@Contoso.com",
-    "BEAST_ADMINS": "boss@contoso.com",
-}
+ENV = base_env(BEAST_DEV_IDENTITY="Alice@Contoso.com", BEAST_ADMINS="boss@contoso.com")
 
 
 def make_settings(**overrides: str) -> Settings:

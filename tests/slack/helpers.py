@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from beast.settings import Settings, load_settings
+from beast.settings import Settings
+from tests import factories
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-local-token"  # one the fake Slack accepts
@@ -28,11 +29,8 @@ class Clock:
 
 def make_settings(api_url: str, **extra: str) -> Settings:
     """Settings for tests: the fake Slack, a test signing secret, eastus."""
-    return load_settings(
-        {
-            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-            "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-            "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
+    return factories.make_settings(
+        **{
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": api_url,

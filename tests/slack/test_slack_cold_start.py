@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from local.azurite import Azurite
+from tests.factories import base_env
 from tests.slack.helpers import BOT_TOKEN, SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +41,13 @@ def test_cold_slack_ack_imports_no_azure_mgmt_module(azurite: Azurite) -> None:
     session = uuid.uuid4().hex[:8]
     env = {
         **os.environ,
-        "AzureWebJobsStorage": azurite.connection_string,
-        "BEAST_TABLE_PREFIX": f"cold{session}",
-        "BEAST_JOBS_QUEUE": f"cold-{session}",
-        "BEAST_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000",
-        "BEAST_ALLOWED_SOURCE_PREFIXES": "203.0.113.0/24",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        **base_env(
+            AzureWebJobsStorage=azurite.connection_string,
+            BEAST_TABLE_PREFIX=f"cold{session}",
+            BEAST_JOBS_QUEUE=f"cold-{session}",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+        ),
     }
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, SIGNING_SECRET],

@@ -1,9 +1,10 @@
-"""Fixtures for the ARM simulator's own tests: the shared simulator, reset before each test,
+"""Fixtures for the ARM simulator's own tests: the session simulator, reset before each test,
 and SDK clients built the way Beast builds them (static token, the simulator's CA)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from azure.mgmt.compute import ComputeManagementClient
@@ -11,50 +12,32 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from local.armsim.testing import ArmSim, running_armsim
+from local.armsim.testing import ArmSim
 
-
-@pytest.fixture(scope="session")
-def _armsim_for_simulator_tests(request: pytest.FixtureRequest) -> Iterator[ArmSim]:
-    # Prefer the session-wide simulator from tests/conftest.py; run our own when it is absent.
-    try:
-        shared: ArmSim = request.getfixturevalue("armsim")
-    except pytest.FixtureLookupError:
-        with running_armsim() as own:
-            yield own
-        return
-    yield shared
+Client = TypeVar("Client")
 
 
 @pytest.fixture
-def arm(_armsim_for_simulator_tests: ArmSim) -> ArmSim:
-    """The simulator, emptied and set to millisecond delays."""
-    _armsim_for_simulator_tests.reset()
-    return _armsim_for_simulator_tests
+def arm(armsim: ArmSim) -> ArmSim:
+    """The session's simulator (tests/local_parts.py), emptied and set to millisecond delays."""
+    armsim.reset()
+    return armsim
 
 
-@pytest.fixture
-def resources(arm: ArmSim) -> ResourceManagementClient:
-    """azure-mgmt-resource client."""
-    return arm.client(ResourceManagementClient)
+def sdk_client(client_type: type[Client]) -> Callable[[ArmSim], Client]:
+    """A fixture that gives ``client_type`` on ``arm``."""
+
+    def client(arm: ArmSim) -> Client:
+        return arm.client(client_type)
+
+    client.__doc__ = f"{client_type.__name__} on the simulator."
+    return pytest.fixture(client)
 
 
-@pytest.fixture
-def deployments(arm: ArmSim) -> DeploymentsMgmtClient:
-    """azure-mgmt-resource-deployments client."""
-    return arm.client(DeploymentsMgmtClient)
-
-
-@pytest.fixture
-def compute(arm: ArmSim) -> ComputeManagementClient:
-    """azure-mgmt-compute client."""
-    return arm.client(ComputeManagementClient)
-
-
-@pytest.fixture
-def network(arm: ArmSim) -> NetworkManagementClient:
-    """azure-mgmt-network client."""
-    return arm.client(NetworkManagementClient)
+resources = sdk_client(ResourceManagementClient)
+deployments = sdk_client(DeploymentsMgmtClient)
+compute = sdk_client(ComputeManagementClient)
+network = sdk_client(NetworkManagementClient)
 
 
 @pytest.fixture
