@@ -11,6 +11,7 @@ the ARM simulator with tables and a jobs queue of its own.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from beast.models import (
     Vm,
     VmState,
 )
+from beast.ports import SizeInfo
 from beast.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -36,6 +38,19 @@ SOURCE_PREFIXES = "203.0.113.0/24"
 VPN_ROOT_CERT = "MIIC5jCCAc6gAwIBAgIQbase64rootcertdata"
 SSH_KEY = "ssh-ed25519 " + "A" * 68 + " alice@laptop"
 PUBLIC_IP = "20.1.2.3"
+# The parameters Beast sends every VM template (beast.templates); each template must declare them.
+COMMON_TEMPLATE_PARAMETERS = frozenset(
+    {
+        "vmModel",
+        "osDiskSize",
+        "osDiskType",
+        "projectName",
+        "adminUsername",
+        "location",
+        "allowedSourcePrefixes",
+        "tags",
+    }
+)
 
 
 def make_vm(**overrides: Any) -> Vm:
@@ -71,6 +86,19 @@ def make_ready_vm(**overrides: Any) -> Vm:
             **overrides,
         }
     )
+
+
+def make_size(**overrides: Any) -> SizeInfo:
+    """Standard_E4s_v3 as the SKU catalogue lists it (4 vCPUs, 32 GB), with ``overrides``."""
+    size = SizeInfo(
+        name="Standard_E4s_v3",
+        family="standardESv3Family",
+        vcpus=4,
+        memory_gb=32.0,
+        gpus=0,
+        restricted=False,
+    )
+    return replace(size, **overrides)
 
 
 def make_operation(**overrides: Any) -> Operation:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from bicep_drift import load_pair
 
+from tests.factories import COMMON_TEMPLATE_PARAMETERS
+
 VARIANTS = ("vmtemplate", "vmtemplate_ssh", "vmtemplate_vpn")
 
 # The parameter names Beast's core sends to each variant.
@@ -16,16 +18,6 @@ BEAST_PARAMETERS = {
     "vmtemplate": {"adminPassword"},
     "vmtemplate_ssh": {"adminPublicKey"},
     "vmtemplate_vpn": {"adminPublicKey", "vpnRootCertData", "dataDiskSize", "dataDiskType"},
-}
-COMMON_PARAMETERS = {
-    "vmModel",
-    "osDiskSize",
-    "osDiskType",
-    "projectName",
-    "adminUsername",
-    "location",
-    "allowedSourcePrefixes",
-    "tags",
 }
 OUTPUTS = {
     "vmtemplate": {"vmName", "vmId", "publicIp", "privateIp", "fqdn", "jupyterUrl", "sshCommand"},
@@ -80,7 +72,9 @@ def mentions_parameter(tpl: dict[str, Any], value: Any, parameter: str) -> bool:
 
 @pytest.mark.parametrize("stem", VARIANTS)
 def test_template_takes_every_parameter_beast_sends(stem: str) -> None:
-    assert COMMON_PARAMETERS | BEAST_PARAMETERS[stem] <= template(stem)["parameters"].keys()
+    assert (
+        COMMON_TEMPLATE_PARAMETERS | BEAST_PARAMETERS[stem] <= template(stem)["parameters"].keys()
+    )
 
 
 @pytest.mark.parametrize("stem", VARIANTS)

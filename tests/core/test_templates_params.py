@@ -10,27 +10,17 @@ import pytest
 from beast.models import DiskType, Variant, Vm, VmState
 from beast.settings import Secret
 from beast.templates import load_template, parameters, vm_tags
-from tests.factories import SSH_KEY, make_vm
+from tests.factories import COMMON_TEMPLATE_PARAMETERS, SSH_KEY, make_vm
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PASSWORD = "Pa55word!Pa55word!Pa55wd"
 ROOT_CERT = "MIIC5jCCAc6gAwIBAgIQbase64rootcertdata"
 
 # Parameters Beast relies on, per variant (beyond what each template may add itself).
-COMMON = {
-    "vmModel",
-    "osDiskSize",
-    "osDiskType",
-    "projectName",
-    "adminUsername",
-    "location",
-    "allowedSourcePrefixes",
-    "tags",
-}
 RELIED_ON = {
-    Variant.JUPYTER: COMMON | {"adminPassword"},
-    Variant.SSH: COMMON | {"adminPublicKey"},
-    Variant.VPN: COMMON | {"adminPublicKey", "vpnRootCertData"},
+    Variant.JUPYTER: COMMON_TEMPLATE_PARAMETERS | {"adminPassword"},
+    Variant.SSH: COMMON_TEMPLATE_PARAMETERS | {"adminPublicKey"},
+    Variant.VPN: COMMON_TEMPLATE_PARAMETERS | {"adminPublicKey", "vpnRootCertData"},
 }
 # Outputs beast.worker reads into the VM record once the deployment succeeds.
 OUTPUTS = {

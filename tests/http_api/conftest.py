@@ -27,7 +27,7 @@ from tests.doubles import (
     InMemoryUserStore,
     InMemoryVmStore,
 )
-from tests.factories import base_env
+from tests.factories import base_env, make_size
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 # HTTP callers have no private channel for a generated password, so they bring a key.
@@ -69,21 +69,9 @@ class FixedPrices:
         return self.table
 
 
-E4 = SizeInfo(
-    name="Standard_E4s_v3",
-    family="standardESv3Family",
-    vcpus=4,
-    memory_gb=32.0,
-    gpus=0,
-    restricted=False,
-)
-NC6 = SizeInfo(
-    name="Standard_NC6s_v3",
-    family="standardNCSv3Family",
-    vcpus=6,
-    memory_gb=112.0,
-    gpus=1,
-    restricted=False,
+E4 = make_size()
+NC6 = make_size(
+    name="Standard_NC6s_v3", family="standardNCSv3Family", vcpus=6, memory_gb=112.0, gpus=1
 )
 
 

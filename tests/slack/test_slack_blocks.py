@@ -3,10 +3,9 @@
 from datetime import UTC, datetime
 
 from beast.models import OperationKind, Variant, Vm, VmState
-from beast.ports import SizeInfo
 from beast.service import SizeOffer
 from beast.slack import blocks
-from tests.factories import make_ready_vm
+from tests.factories import make_ready_vm, make_size
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -90,22 +89,8 @@ def test_empty_list_suggests_the_headline_command() -> None:
 
 
 def test_sizes_lists_vcpus_price_and_quota_and_flags_sizes_over_quota() -> None:
-    e4 = SizeInfo(
-        name="Standard_E4s_v3",
-        family="standardESv3Family",
-        vcpus=4,
-        memory_gb=32,
-        gpus=0,
-        restricted=False,
-    )
-    e64 = SizeInfo(
-        name="Standard_E64s_v3",
-        family="standardESv3Family",
-        vcpus=64,
-        memory_gb=432,
-        gpus=0,
-        restricted=False,
-    )
+    e4 = make_size()
+    e64 = make_size(name="Standard_E64s_v3", vcpus=64, memory_gb=432)
     text = blocks.sizes(
         [
             SizeOffer(size=e4, quota_left=10, hourly_usd=0.252),

@@ -22,16 +22,10 @@ from tests.doubles import (
     InMemoryUserStore,
     InMemoryVmStore,
 )
+from tests.factories import make_size
 from tests.slack.helpers import SIGNING_SECRET, Clock
 
-E4 = SizeInfo(
-    name="Standard_E4s_v3",
-    family="standardESv3Family",
-    vcpus=4,
-    memory_gb=32.0,
-    gpus=0,
-    restricted=False,
-)
+E4 = make_size()
 
 
 @dataclass
