@@ -8,13 +8,19 @@ import json
 from beast.http_api import endpoints as ep
 from tests.http_api.conftest import SSH_KEY, World, build_world, make_settings
 
+CAROL_OID = "5c1f2f6e-3b1a-4c57-9a0e-3f2f4e5d6c7b"
+OID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier"
 
-def _principal(name: str, *, claim: str = "preferred_username") -> str:
+
+def _principal(name: str, *, claim: str = "preferred_username", oid: str | None = CAROL_OID) -> str:
+    claims = [{"typ": "aud", "val": "beast"}, {"typ": claim, "val": name}]
+    if oid:
+        claims.append({"typ": OID_CLAIM, "val": oid})
     document = {
         "auth_typ": "aad",
         "name_typ": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
         "role_typ": "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
-        "claims": [{"typ": "aud", "val": "beast"}, {"typ": claim, "val": name}],
+        "claims": claims,
     }
     return base64.b64encode(json.dumps(document).encode()).decode()
 
@@ -37,21 +43,52 @@ def test_forged_easy_auth_headers_are_ignored_unless_easy_auth_is_trusted(world:
     assert world.call(ep.VMS, query={"all": "true"}, headers=forged).status == 403
 
 
-def test_trusted_easy_auth_names_the_caller_from_the_principal_claims() -> None:
+def test_trusted_easy_auth_identifies_the_caller_by_object_id_and_names_vms_by_sign_in() -> None:
     world = build_world(make_settings(BEAST_TRUST_EASY_AUTH="true"))
 
     owner = _owner_of_new_vm(world, {"X-MS-CLIENT-PRINCIPAL": _principal("Carol@Contoso.com")})
 
-    assert owner == "aad:carol@contoso.com"
+    assert owner == f"aad:{CAROL_OID}"
     assert world.vms.get("lab-one").owner_name == "carol"
 
 
-def test_trusted_easy_auth_accepts_the_principal_name_header_alone() -> None:
+def test_trusted_easy_auth_accepts_the_principal_id_and_name_headers() -> None:
+    world = build_world(make_settings(BEAST_TRUST_EASY_AUTH="true"))
+    headers = {"X-MS-CLIENT-PRINCIPAL-ID": CAROL_OID, "X-MS-CLIENT-PRINCIPAL-NAME": "dave@x.com"}
+
+    owner = _owner_of_new_vm(world, headers)
+
+    assert owner == f"aad:{CAROL_OID}"
+    assert world.vms.get("lab-one").owner_name == "dave"
+
+
+def test_a_sign_in_name_without_an_object_id_is_not_an_identity() -> None:
+    # E-mail and display-name claims can be edited in some tenants ("nOAuth"): never who you are.
     world = build_world(make_settings(BEAST_TRUST_EASY_AUTH="true"))
 
-    owner = _owner_of_new_vm(world, {"X-MS-CLIENT-PRINCIPAL-NAME": "dave@contoso.com"})
+    by_name = world.call(ep.VMS, headers={"X-MS-CLIENT-PRINCIPAL-NAME": "dave@contoso.com"})
+    by_claims = world.call(
+        ep.VMS, headers={"X-MS-CLIENT-PRINCIPAL": _principal("dave@contoso.com", oid=None)}
+    )
 
-    assert owner == "aad:dave@contoso.com"
+    assert (by_name.status, by_claims.status) == (401, 401)
+
+
+def test_the_display_name_claim_never_names_a_caller() -> None:
+    world = build_world(make_settings(BEAST_TRUST_EASY_AUTH="true"))
+
+    _owner_of_new_vm(world, {"X-MS-CLIENT-PRINCIPAL": _principal("Admin Boss", claim="name")})
+
+    assert world.vms.get("lab-one").owner_name == "user"
+
+
+def test_admins_under_easy_auth_are_listed_by_object_id() -> None:
+    world = build_world(
+        make_settings(BEAST_TRUST_EASY_AUTH="true", BEAST_ADMINS=f"aad:{CAROL_OID}")
+    )
+    headers = {"X-MS-CLIENT-PRINCIPAL": _principal("carol@contoso.com")}
+
+    assert world.call(ep.VMS, query={"all": "true"}, headers=headers).status == 200
 
 
 def test_trusted_easy_auth_never_falls_back_to_the_development_identity() -> None:
