@@ -7,6 +7,7 @@ read here, and a test holds the two together.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,23 @@ class Secret:
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _source_prefixes(key: str, value: str) -> tuple[str, ...]:
+    """The NSG's default ranges: IPv4 CIDR only, and never the whole internet."""
+    prefixes = _split(value)
+    for prefix in prefixes:
+        try:
+            network = ipaddress.IPv4Network(prefix, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"Setting {key} must list IPv4 CIDR ranges like 203.0.113.0/24, not {prefix!r}."
+            ) from None
+        if network.prefixlen == 0:
+            raise ConfigError(f"Setting {key} must not open VMs to the whole internet ({prefix}).")
+    if not prefixes:
+        raise ConfigError(f"Setting {key} is missing; set it in the app settings.")
+    return tuple(str(ipaddress.IPv4Network(p, strict=False)) for p in prefixes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,7 +182,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         allowed_sizes=_split(r.text("BEAST_ALLOWED_SIZES", "")),
         max_disk_gb=r.integer("BEAST_MAX_DISK_GB", 4095, low=30, high=4095),
         max_vms_per_user=r.integer("BEAST_MAX_VMS_PER_USER", 3, low=1, high=1000),
-        allowed_source_prefixes=_split(r.text("BEAST_ALLOWED_SOURCE_PREFIXES")),
+        allowed_source_prefixes=_source_prefixes(
+            "BEAST_ALLOWED_SOURCE_PREFIXES", r.text("BEAST_ALLOWED_SOURCE_PREFIXES")
+        ),
         idle_cpu_percent=r.number("BEAST_IDLE_CPU_PERCENT", 5.0, low=0, high=100),
         idle_lookback_hours=r.integer("BEAST_IDLE_LOOKBACK_HOURS", 2, low=1, high=72),
         warn_schedule=r.text("BEAST_WARN_SCHEDULE", "0 0 18 * * *"),

@@ -178,3 +178,9 @@ def test_host_json_retries_a_job_as_often_as_beast_expects() -> None:
 def test_host_json_decodes_queue_messages_as_base64_as_the_queue_adapter_writes_them() -> None:
     queues = json.loads(HOST.read_text("utf-8"))["extensions"]["queues"]
     assert queues["messageEncoding"] == "base64"
+
+
+@pytest.mark.parametrize("value", ["0.0.0.0/0", "*", "Internet", "10.0.0.0/8,junk"])
+def test_default_source_ranges_must_be_cidr_and_not_the_whole_internet(value: str) -> None:
+    with pytest.raises(ConfigError, match="BEAST_ALLOWED_SOURCE_PREFIXES"):
+        load_settings({**BASE_ENV, "BEAST_ALLOWED_SOURCE_PREFIXES": value})
