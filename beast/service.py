@@ -104,7 +104,9 @@ class Beast:
     ) -> tuple[Vm, Operation]:
         """Record a new VM and queue its deployment; size and quota are checked by the job."""
         if operation_id is not None:
-            earlier = self._earlier(operation_id, kind=OperationKind.DEPLOY, vm_name=None)
+            earlier = self._earlier(
+                operation_id, caller=caller, kind=OperationKind.DEPLOY, vm_name=None
+            )
             if earlier is not None:
                 return self._repeat(earlier)
         mine = self._vms.list(owner=caller.id)
@@ -315,7 +317,7 @@ class Beast:
     ) -> Operation:
         allowed, new_state = _TRANSITIONS[kind]
         if operation_id is not None:
-            earlier = self._earlier(operation_id, kind=kind, vm_name=name)
+            earlier = self._earlier(operation_id, caller=caller, kind=kind, vm_name=name)
             if earlier is not None:
                 return earlier
         op_id = operation_id or naming.new_operation_id()
@@ -450,14 +452,18 @@ class Beast:
             )
 
     def _earlier(
-        self, operation_id: str, *, kind: OperationKind, vm_name: str | None
+        self, operation_id: str, *, caller: Caller, kind: OperationKind, vm_name: str | None
     ) -> Operation | None:
         """The operation a repeated request already made, if it is the same request."""
         try:
             earlier = self._ops.get(operation_id)
         except NotFoundError:
             return None
-        if earlier.kind is not kind or (vm_name is not None and earlier.vm_name != vm_name):
+        if (
+            earlier.kind is not kind
+            or earlier.actor != caller.id
+            or (vm_name is not None and earlier.vm_name != vm_name)
+        ):
             raise ConflictError(
                 "That request id was already used for a different request; use a new one."
             )

@@ -62,13 +62,14 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def operation_id_for(trigger_id: str | None, action: str) -> str | None:
+def operation_id_for(trigger_id: str | None, action: str, user_id: str) -> str | None:
     """A stable operation id for one Slack delivery (None: let the service pick one)."""
     # Derived from Slack's trigger_id, so a repeated delivery of the same command or
-    # click maps to the same operation and never starts a second job.
+    # click maps to the same operation and never starts a second job; the user is in
+    # the key too, so one person's delivery can never name another's operation.
     if not trigger_id:
         return None
-    return naming.operation_id_for(f"slack:{trigger_id}:{action}")
+    return naming.operation_id_for(f"slack:{user_id}:{trigger_id}:{action}")
 
 
 def dns_name(username: str, user_id: str) -> str:
@@ -139,7 +140,9 @@ class Bot:
             case commands.Help():
                 return Reply(blocks.plain(commands.HELP))
             case commands.Up():
-                return Reply(self._up(caller, command, reply, operation_id_for(trigger, "up")))
+                return Reply(
+                    self._up(caller, command, reply, operation_id_for(trigger, "up", user_id))
+                )
             case commands.ListVms(everyone=everyone):
                 vms = beast.list_vms(caller, everyone=everyone)
                 return Reply(blocks.vm_list(vms, show_owner=everyone))
@@ -151,7 +154,7 @@ class Bot:
                     name,
                     reply=reply,
                     now=now,
-                    operation_id=operation_id_for(trigger, "stop"),
+                    operation_id=operation_id_for(trigger, "stop", user_id),
                 )
                 return Reply(blocks.queued(OperationKind.STOP, name))
             case commands.Start(name=name):
@@ -160,7 +163,7 @@ class Bot:
                     name,
                     reply=reply,
                     now=now,
-                    operation_id=operation_id_for(trigger, "start"),
+                    operation_id=operation_id_for(trigger, "start", user_id),
                 )
                 return Reply(blocks.queued(OperationKind.START, name))
             case commands.Down(name=name):
@@ -215,7 +218,7 @@ class Bot:
             issued_at=self._clock(),
         )
         now = self._clock()
-        op_id = operation_id_for(str(payload.get("trigger_id") or ""), action_id)
+        op_id = operation_id_for(str(payload.get("trigger_id") or ""), action_id, user_id)
         # A click on a "down NAME" confirmation replaces it, so it cannot be clicked twice.
         confirming = str(action.get("block_id", "")).startswith(blocks.CONFIRM_BLOCK_PREFIX)
         beast = self._beast

@@ -398,3 +398,10 @@ def test_two_deliveries_of_one_request_racing_leave_one_vm() -> None:
         core.up(operation_id="op-twice")
     assert len(core.queue.jobs) == 1
     assert [vm.name for vm in core.vms.list(owner=ALICE.id)] == [core.queue.jobs[0].vm_name]
+
+
+def test_an_operation_id_of_someone_else_is_refused_not_returned(core: Core) -> None:
+    _, op = core.up(operation_id="shared-id")
+    with pytest.raises(ConflictError, match="already used"):
+        core.up(BOB, operation_id="shared-id")
+    assert core.ops.get(op.id).actor == ALICE.id and len(core.queue.jobs) == 1
