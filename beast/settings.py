@@ -102,6 +102,7 @@ class Settings:
     slack_signing_secret: Secret
     slack_bot_token: Secret
     slack_api_url: str
+    slack_team_id: str | None
 
     # HTTP API identity.
     trust_easy_auth: bool
@@ -193,6 +194,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_signing_secret=Secret(r.text("SLACK_SIGNING_SECRET")),
         slack_bot_token=Secret(r.text("SLACK_BOT_TOKEN")),
         slack_api_url=r.text("SLACK_API_URL", "https://slack.com/api/"),
+        slack_team_id=r.optional("SLACK_TEAM_ID"),
         trust_easy_auth=r.flag("BEAST_TRUST_EASY_AUTH"),
         dev_identity=r.optional("BEAST_DEV_IDENTITY"),
     )

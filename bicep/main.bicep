@@ -22,6 +22,9 @@ param slackSigningSecret string
 @minLength(1)
 param slackBotToken string
 
+@description('Optional. Id of the Slack workspace Beast serves (T...); requests from any other workspace, such as Slack Connect guests, are refused. Empty: any workspace the app is installed in.')
+param slackTeamId string = ''
+
 @description('Required. Comma-separated CIDR ranges allowed to reach the VMs (SSH and JupyterHub).')
 @minLength(1)
 param allowedSourcePrefixes string
@@ -313,6 +316,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SLACK_SIGNING_SECRET: '@Microsoft.KeyVault(SecretUri=${signingSecret.properties.secretUri})'
     SLACK_BOT_TOKEN: '@Microsoft.KeyVault(SecretUri=${botToken.properties.secretUri})'
     SLACK_API_URL: 'https://slack.com/api/'
+    SLACK_TEAM_ID: slackTeamId
     BEAST_TRUST_EASY_AUTH: trustEasyAuth ? 'true' : 'false'
     // A development identity must never be trusted on Azure.
     BEAST_DEV_IDENTITY: ''

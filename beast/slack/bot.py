@@ -102,13 +102,19 @@ class Bot:
 
     def command(self, payload: Mapping[str, Any]) -> Reply:
         """Answer one ``/beast`` slash command."""
-        return self._safely(lambda: self._command(payload))
+        return self._safely(lambda: self._command(payload), team=payload.get("team_id"))
 
     def action(self, payload: Mapping[str, Any]) -> Reply:
         """Answer one button click."""
-        return self._safely(lambda: self._action(payload))
+        user = payload.get("user") or {}
+        team = user.get("team_id") or (payload.get("team") or {}).get("id")
+        return self._safely(lambda: self._action(payload), team=team)
 
-    def _safely(self, work: Callable[[], Reply]) -> Reply:
+    def _safely(self, work: Callable[[], Reply], *, team: object) -> Reply:
+        expected = self._settings.slack_team_id
+        if expected and team != expected:
+            # Slack Connect guests and other installs reach the same endpoint; VMs cost money.
+            return Reply(blocks.plain("This Beast serves another Slack workspace."))
         try:
             return work()
         except ValidationError as exc:

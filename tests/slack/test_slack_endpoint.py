@@ -15,7 +15,7 @@ from beast.slack import blocks
 from beast.slack.notifier import slack_notifier
 from local.slacksim import RunningSlackSim
 from local.slacksim.signing import action_body, action_payload, slack_headers
-from tests.slack.helpers import Clock
+from tests.slack.helpers import Clock, make_settings
 from tests.slack.world import SlackWorld
 
 
@@ -326,3 +326,17 @@ def test_unhandled_failures_in_a_click_are_logged_with_a_reference(
     world.beast.stop = broken  # type: ignore[method-assign]
     assert world.click(blocks.ACTION_STOP, name).status == 200
     assert world.replies()[-1]["text"].startswith("Something went wrong (ref ")
+
+
+def test_requests_from_another_workspace_are_refused_when_a_team_is_set(
+    sim: RunningSlackSim, clock: Clock
+) -> None:
+    ours = SlackWorld(sim, make_settings(sim.api_url, SLACK_TEAM_ID="T0BEAST"), clock)
+    theirs = SlackWorld(sim, make_settings(sim.api_url, SLACK_TEAM_ID="T0ELSEWHERE"), clock)
+
+    assert "No VMs" in ours.command("list").text
+    refused = theirs.command("up E4s_v3 1000")
+    assert "serves another Slack workspace" in refused.text
+    assert theirs.queue.jobs == [] and theirs.vms.list() == []
+    theirs.click(blocks.ACTION_STOP, "x")  # a click is answered on its response_url
+    assert "serves another Slack workspace" in theirs.replies()[-1]["text"]
