@@ -49,7 +49,7 @@ def beast_env(
     def make(**extra: str) -> dict[str, str]:
         env = {
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_BOT_TOKEN": "xoxb-local-token",  # the token the Slack stand-in accepts
             "SLACK_API_URL": slacksim.api_url,
             **extra,
         }
