@@ -71,6 +71,10 @@ def _schemas() -> dict[str, Any]:
         "fqdn": _NULLABLE_STRING,
         "jupyterUrl": _NULLABLE_STRING,
         "sshCommand": _NULLABLE_STRING,
+        "gatewayIp": {
+            "type": ["string", "null"],
+            "description": "The VPN gateway's public address (vpn variant); connect to it first.",
+        },
         "createdAt": {"type": "string", "format": "date-time"},
         "startedAt": _NULLABLE_TIME,
         "stoppedAt": _NULLABLE_TIME,

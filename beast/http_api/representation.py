@@ -34,6 +34,7 @@ def vm_json(vm: Vm) -> dict[str, Any]:
         "fqdn": vm.fqdn,
         "jupyterUrl": vm.jupyter_url,
         "sshCommand": vm.ssh_command,
+        "gatewayIp": vm.gateway_ip,
         "createdAt": timestamp(vm.created_at),
         "startedAt": timestamp(vm.started_at),
         "stoppedAt": timestamp(vm.stopped_at),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from beast.http_api import endpoints as ep
-from beast.models import OperationKind, OperationState, VmState
+from beast.models import OperationKind, OperationState, Variant, VmState
+from tests.factories import make_vm
 from tests.http_api.conftest import SSH_KEY, World, build_world, make_settings
 
 NEW_VM = {"size": "E4s_v3", "diskGb": 256, "name": "alice-lab", "sshPublicKey": SSH_KEY}
@@ -39,9 +40,27 @@ def test_a_new_vm_belongs_to_the_caller_and_reads_back_in_camel_case(world: Worl
     expected = {
         "name", "owner", "size", "diskGb", "diskType", "variant", "region", "state",
         "publicIp", "privateIp", "fqdn", "jupyterUrl", "sshCommand", "createdAt",
-        "startedAt", "stoppedAt", "keepUntil", "expiresAt", "operationId",
+        "gatewayIp", "startedAt", "stoppedAt", "keepUntil", "expiresAt", "operationId",
     }  # fmt: skip
     assert set(vm) == expected
+
+
+def test_a_vpn_vm_shows_its_gateway_address_and_no_public_one(world: World) -> None:
+    world.vms.add(
+        make_vm(
+            name="alice-vpn",
+            owner="aad:alice@contoso.com",
+            variant=Variant.VPN,
+            private_ip="10.0.0.4",
+            gateway_ip="20.1.2.3",
+        )
+    )
+
+    vm = world.call(ep.VM, params={"name": "alice-vpn"}).json()
+
+    assert vm["gatewayIp"] == "20.1.2.3"
+    assert vm["privateIp"] == "10.0.0.4"
+    assert vm["publicIp"] is None
 
 
 def test_get_vms_lists_only_the_callers_vms(world: World) -> None:

@@ -8,6 +8,9 @@ from beast.http_api.endpoints import ENDPOINTS, FALLBACK
 from beast.http_api.fields import CREATE_VM_FIELDS
 from beast.http_api.openapi import openapi_document
 from beast.http_api.problems import PROBLEM_BASE, PROBLEM_TITLES
+from beast.http_api.representation import operation_json, size_json, vm_json
+from beast.ports import SizeOffer
+from tests.factories import make_operation, make_size, make_vm
 
 
 def _path(route: str) -> str:
@@ -58,3 +61,21 @@ def test_the_document_declares_openapi_3_1_and_function_key_security() -> None:
     assert document["openapi"] == "3.1.0"
     schemes = document["components"]["securitySchemes"]
     assert schemes["functionKey"] == {"type": "apiKey", "in": "header", "name": "x-functions-key"}
+
+
+def test_the_vm_schema_lists_exactly_the_fields_a_vm_is_shown_with() -> None:
+    schema = openapi_document()["components"]["schemas"]["Vm"]
+
+    shown = vm_json(make_vm())
+
+    assert set(schema["properties"]) == set(shown)
+    assert set(schema["required"]) == set(shown)
+
+
+def test_the_operation_and_size_schemas_list_exactly_the_fields_they_are_shown_with() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+
+    assert set(schemas["Operation"]["properties"]) == set(operation_json(make_operation()))
+    assert set(schemas["Size"]["properties"]) == set(
+        size_json(SizeOffer(size=make_size(), quota_left=8, hourly_usd=None))
+    )
