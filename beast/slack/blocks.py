@@ -67,6 +67,17 @@ def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _sections(lines: Sequence[str]) -> list[Block]:
+    """Whole lines packed into as few sections as Block Kit's limit allows."""
+    packed: list[str] = []
+    for line in lines:
+        if packed and len(packed[-1]) + 1 + len(line) <= _SECTION_LIMIT:
+            packed[-1] += "\n" + line
+        else:
+            packed.append(line)
+    return [_section(text) for text in packed]
+
+
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
@@ -270,8 +281,7 @@ def vm_list(vms: Sequence[Vm], *, show_owner: bool = False) -> Message:
     shown = [_vm_line(vm, show_owner=show_owner) for vm in vms[:_LIST_LIMIT]]
     if len(vms) > _LIST_LIMIT:
         shown.append(f"…and {len(vms) - _LIST_LIMIT} more.")
-    text = "\n".join(shown)
-    return Message(text, [_section(text)])
+    return Message("\n".join(shown), _sections(shown))
 
 
 def status(vm: Vm) -> Message:
@@ -298,7 +308,7 @@ def sizes(offers: Sequence[SizeOffer], *, region: str) -> Message:
     """``sizes``: one line per size with vCPUs, memory, quota left and price."""
     if not offers:
         return Message(f"No matching sizes in {region}.")
-    lines = []
+    lines = [f"Sizes in {region}:"]
     for offer in offers[:_SIZES_LIMIT]:
         size, quota_left, hourly = offer.size, offer.quota_left, offer.hourly_usd
         price = f"${hourly:.2f}/h" if hourly is not None else "price unknown"
@@ -312,8 +322,7 @@ def sizes(offers: Sequence[SizeOffer], *, region: str) -> Message:
         lines.append(
             f"…and {len(offers) - _SIZES_LIMIT} more: add a filter, e.g. `/beast sizes E4`."
         )
-    text = f"Sizes in {region}:\n" + "\n".join(lines)
-    return Message(text, [_section(text)])
+    return Message("\n".join(lines), _sections(lines))
 
 
 def key_saved(key: str) -> Message:

@@ -113,3 +113,45 @@ def test_saved_key_is_named_by_its_tail_not_echoed_whole() -> None:
     text = blocks.key_saved("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0NjQ4 alice@laptop").text
     assert "ssh-ed25519" in text and "AAAAIGx0NjQ4" in text
     assert "AAAAC3NzaC1lZDI1NTE5" not in text
+
+
+def _section_texts(message: blocks.Message) -> list[str]:
+    return [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+
+
+def test_a_full_list_of_long_names_shows_every_line_within_block_kits_limit() -> None:
+    vms = [
+        a_vm(
+            name=f"beast-{i:02d}-" + "x" * 31,
+            owner_name="a" * 20,
+            size="Standard_ND96amsr_A100_v4",
+            region="germanywestcentral",
+            jupyter_url="https://255.255.255.255:8000",
+        )
+        for i in range(25)
+    ]
+
+    sections = _section_texts(blocks.vm_list(vms, show_owner=True))
+
+    assert all(len(text) <= 3000 for text in sections)
+    shown = "\n".join(sections)
+    assert all(f"*{vm.name}*" in shown for vm in vms[:20])
+    assert shown.endswith("…and 5 more.")
+
+
+def test_a_full_sizes_list_shows_every_line_within_block_kits_limit() -> None:
+    offers = [
+        SizeOffer(
+            size=make_size(name=f"Standard_ND96amsr_A100_v{i}", vcpus=416, memory_gb=11400, gpus=8),
+            quota_left=100,
+            hourly_usd=109.2,
+        )
+        for i in range(35)
+    ]
+
+    sections = _section_texts(blocks.sizes(offers, region="germanywestcentral"))
+
+    assert all(len(text) <= 3000 for text in sections)
+    shown = "\n".join(sections)
+    assert all(f"`ND96amsr_A100_v{i}`" in shown for i in range(30))
+    assert shown.endswith("add a filter, e.g. `/beast sizes E4`.")
