@@ -41,11 +41,12 @@ HELP = """\
 [--name NAME] [--region REGION] [--ttl 8h|3d] [--from CIDR]`
     e.g. `/beast up E4s_v3 1000` (the default: E4s_v3 with a 1000 GB Premium SSD, \
 password + JupyterHub)
-`/beast list` · `/beast status NAME` · `/beast stop NAME` · `/beast start NAME` \
+`/beast list [all]` · `/beast status NAME` · `/beast stop NAME` · `/beast start NAME` \
 · `/beast down NAME`
 `/beast keep NAME 4h`: skip tonight's idle shutdown for a while
 `/beast sizes [FILTER]`: e.g. `/beast sizes E4`
-`/beast key ssh-ed25519 AAAA...`: remember your SSH public key for `--ssh`"""
+`/beast key ssh-ed25519 AAAA...`: remember your SSH public key for `--ssh`
+`/beast help`: this list"""
 
 MAX_KEEP_HOURS = 24 * 365  # a sanity bound; the service applies the real policy
 

@@ -1,5 +1,7 @@
 """The /beast grammar: every command, its errors, and no crash on any text."""
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -175,3 +177,18 @@ def test_command_like_word_salad_parses_or_raises_usage_error_only(words: list[s
         assert HELP in exc.message
     else:
         assert isinstance(command, Command)
+
+
+def _readme_commands() -> list[str]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    grammar = readme.split("### Commands", 1)[1].split("```", 2)[1]
+    words = " ".join(grammar.split())
+    return ["/beast " + form.strip() for form in words.split("/beast ")[1:]]
+
+
+def test_the_help_shows_every_command_form_the_readme_documents() -> None:
+    forms = _readme_commands()
+
+    assert len(forms) == 10
+    for form in forms:
+        assert f"`{form}`" in HELP, form
