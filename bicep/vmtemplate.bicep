@@ -105,9 +105,10 @@ var reservedUsernames = [
 // evaluated when the name is bad: json() of text that is not JSON. ARM evaluates variables
 // while it validates the template, before it creates anything, so a bad name fails the whole
 // deployment with InvalidTemplate, and the error names this variable. `if` evaluates only the
-// branch it takes, so a good name never reaches json().
+// branch it takes, so a good name never reaches json(). The text holds the name because Bicep
+// parses a literal json() argument when it compiles and refuses one that is not JSON (BCP186).
 var adminUsernameIsValid = toLower(adminUsername) == adminUsername && !contains(reservedUsernames, adminUsername) && !contains('0123456789-_', first(adminUsername))
-var adminUsernameMustBeLowercaseAndNotReserved = adminUsernameIsValid ? adminUsername : json('adminUsername must be lowercase, start with a letter and not be a reserved name')
+var adminUsernameMustBeLowercaseAndNotReserved = adminUsernameIsValid ? adminUsername : json('adminUsername ${adminUsername} must be lowercase, start with a letter and not be a reserved name')
 
 var sshPublicKey = {
   path: '/home/${adminUsername}/.ssh/authorized_keys'

@@ -67,6 +67,43 @@ def compare(bicep_text: str, template: dict[str, Any]) -> list[str]:
     return drift
 
 
+def compile_errors(bicep_text: str) -> list[str]:
+    """Errors the Bicep compiler would report that the parsed source shows: BCP186, a
+    literal argument of json() that is not JSON (Bicep parses it at compile time)."""
+    doc = parse_bicep(bicep_text)
+    errors: list[str] = []
+    for kind in ("parameters", "variables", "resources", "modules", "outputs"):
+        for name, declaration in doc.get(kind, {}).items():
+            if any(_is_unparseable_json_literal(arg) for arg in _json_arguments(declaration)):
+                errors.append(f"{kind[:-1]} {name}: BCP186 json() of a literal that is not JSON")
+    return errors
+
+
+def _json_arguments(node: Any) -> list[Any]:
+    found: list[Any] = []
+    if isinstance(node, dict):
+        function = node.get("function")
+        if isinstance(function, dict) and function.get("type") == "json":
+            found += list(function.get("parameters", {}).values())
+        for value in node.values():
+            found += _json_arguments(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _json_arguments(item)
+    return found
+
+
+def _is_unparseable_json_literal(arg: Any) -> bool:
+    # pycep spells an identifier and a string literal alike; an interpolation is no literal.
+    if not isinstance(arg, str) or "${" in arg or _IDENTIFIER.match(arg):
+        return False
+    try:
+        json.loads(arg)
+    except ValueError:
+        return True
+    return False
+
+
 def _is_expression(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("[") and not value.startswith("[[")
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import copy
 
 import pytest
-from bicep_drift import BICEP_DIR, compare, load_pair
+from bicep_drift import BICEP_DIR, compare, compile_errors, load_pair
 
 STEMS = sorted(p.stem for p in BICEP_DIR.glob("*.bicep") if (BICEP_DIR / f"{p.stem}.json").exists())
+SOURCES = sorted(
+    str(p.relative_to(BICEP_DIR))
+    for p in [*BICEP_DIR.glob("*.bicep"), *BICEP_DIR.glob("*/*.bicep")]
+)
 
 
 def test_every_vm_template_has_its_compiled_json_beside_it() -> None:
@@ -82,3 +86,15 @@ def test_changing_the_literal_text_of_an_output_in_the_bicep_only_is_reported() 
     text, template = load_pair("vmtemplate")
     mutated = text.replace(":8000'", ":8443'", 1)
     assert any(m.startswith("output jupyterUrl") for m in compare(mutated, template))
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_bicep_source_has_none_of_the_compile_errors_the_checker_knows(source: str) -> None:
+    assert compile_errors((BICEP_DIR / source).read_text()) == []
+
+
+def test_json_of_a_literal_that_is_not_json_is_a_compile_error() -> None:
+    # Bicep parses a literal argument of json() at compile time (BCP186).
+    text = "param name string\nvar bad = json('not JSON')\nvar good = json('[1]')\n"
+    assert compile_errors(text) == ["variable bad: BCP186 json() of a literal that is not JSON"]
+    assert compile_errors(text.replace("'not JSON'", "'not JSON for ${name}'")) == []

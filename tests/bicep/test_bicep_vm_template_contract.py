@@ -191,7 +191,7 @@ def test_bad_admin_username_cannot_be_evaluated(stem: str) -> None:
     guard = "adminUsernameMustBeLowercaseAndNotReserved"
     assert vm["osProfile"]["adminUsername"] == f"[variables('{guard}')]"
     assert tpl["variables"][guard].startswith("[if(variables('adminUsernameIsValid'), ")
-    assert ", json('" in tpl["variables"][guard]
+    assert ", json(format('adminUsername {0} must be lowercase" in tpl["variables"][guard]
     assert "admin" in tpl["variables"]["reservedUsernames"]
     assert "root" in tpl["variables"]["reservedUsernames"]
 
