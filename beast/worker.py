@@ -97,8 +97,11 @@ class Worker:
 
     def _deploy(self, job: Job, op: Operation, *, now: datetime) -> None:
         vm = self._vms.get(job.vm_name)
-        if vm.state is not VmState.DEPLOYING:
-            # Deleted (or otherwise moved on) while queued: the newer operation wins.
+        # A VM that still names this operation is this deployment's, whatever its state:
+        # a retry after a crash between the VM's write and the operation's finds it running
+        # (or failed) and finishes the operation from ARM's answer, which has not changed.
+        if vm.operation_id != op.id or vm.state is VmState.DELETED:
+            # Deleted, or its name reused, while queued: the newer operation wins.
             self._finish(
                 op,
                 state=OperationState.FAILED,

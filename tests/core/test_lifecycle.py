@@ -8,7 +8,7 @@ import pytest
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 
 from beast.errors import ConflictError, ForbiddenError
-from beast.models import OperationKind, OperationState, Variant, VmState
+from beast.models import Operation, OperationKind, OperationState, Variant, VmState
 from beast.ports import DeploymentState, Job, PowerState
 from beast.requests import build_request
 from tests.core.conftest import ALICE, BOB, World, now, reply_to
@@ -157,6 +157,53 @@ def test_a_worker_that_dies_after_starting_the_deployment_resumes_it(world: Worl
     assert world.drain(op.id).state is OperationState.SUCCEEDED
     assert len(world.armsim.requests_log(method="PUT", path="(?i)/deployments/")) == 1
     assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+
+
+def test_a_worker_that_dies_after_recording_the_running_vm_finishes_the_operation_on_retry(
+    world: World,
+) -> None:
+    vm, op = up(world)
+
+    class Crash(Exception):
+        pass
+
+    real_update = world.stores.operations.update
+
+    def crash_on_success(record: Operation) -> Operation:
+        if record.state is OperationState.SUCCEEDED:
+            raise Crash  # the process dies between the VM's write and the operation's
+        return real_update(record)
+
+    world.worker._ops.update = crash_on_success  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        world.drain(op.id)
+    world.worker._ops.update = real_update  # type: ignore[method-assign]
+    assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+
+    # The queue delivers the check again: the deployment succeeded, and so did the operation.
+    check = Job(
+        kind=OperationKind.DEPLOY,
+        operation_id=op.id,
+        vm_name=vm.name,
+        reply=reply_to(ALICE),
+        check=True,
+    )
+    world.worker.run(check, now=now())
+    done = world.stores.operations.get(op.id)
+    assert (done.state, done.error_code) == (OperationState.SUCCEEDED, None)
+    assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+    assert len(world.notifier.named("ready")) == 1
+
+
+def test_a_deploy_job_of_a_vm_deleted_while_queued_creates_nothing(world: World) -> None:
+    vm, op = up(world)
+    world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    job = Job(kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE))
+    world.worker.run(job, now=now())
+    done = world.stores.operations.get(op.id)
+    assert (done.state, done.error_code) == (OperationState.FAILED, "superseded")
+    assert world.armsim.requests_log(method="PUT", path="(?i)/deployments/") == []
+    assert not world.arm.group_exists(vm.resource_group)
 
 
 def test_two_concurrent_updates_to_one_vm_both_land(world: World) -> None:
