@@ -27,7 +27,7 @@ from beast.service import Beast
 from beast.settings import Settings
 from beast.slack import blocks, commands
 from beast.slack.blocks import Message
-from beast.slack.client import quiet_logger, webhook_client
+from beast.slack.client import post_to_response_url, quiet_logger
 
 log = logging.getLogger(__name__)
 
@@ -263,20 +263,11 @@ def _validation_text(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _post_to_response_url(url: str, body: dict[str, Any]) -> bool:
-    try:
-        response = webhook_client(url).send_dict(body)
-    except OSError as exc:
-        log.warning("response_url post failed: %s", type(exc).__name__)
-        return False
-    return response.status_code == 200
-
-
 def build_app(
     *,
     bot: Bot,
     settings: Settings,
-    post_url: UrlPoster = _post_to_response_url,
+    post_url: UrlPoster = post_to_response_url,
 ) -> App:
     """A Bolt app for ``bot``: checks Slack's signature, acks within Slack's 3 s."""
     api_url = settings.slack_api_url.rstrip("/") + "/"
@@ -315,6 +306,8 @@ def build_app(
                 "replace_original": reply.replace_original,
                 **reply.message.as_dict(),
             }
-            post_url(url, payload)
+            if not post_url(url, payload):
+                # The person clicked and saw nothing: worth an operator's attention.
+                log.warning("The answer to a button click did not reach Slack")
 
     return app

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from beast.settings import Settings
+
+log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 
@@ -39,3 +42,17 @@ def web_client(settings: Settings) -> WebClient:
 def webhook_client(url: str) -> WebhookClient:
     """A client for one ``response_url``."""
     return WebhookClient(url, timeout=TIMEOUT_SECONDS, logger=quiet_logger())
+
+
+def post_to_response_url(url: str, body: dict[str, Any]) -> bool:
+    """POST to a response_url; False when Slack refuses it or cannot be reached."""
+    try:
+        response = webhook_client(url).send_dict(body)
+    except OSError as exc:
+        log.info("response_url post failed: %s", type(exc).__name__)
+        return False
+    if response.status_code != 200:
+        # Slack answers 404 used_url / expired_url once the URL is spent.
+        log.info("response_url refused: %s %s", response.status_code, response.body[:100])
+        return False
+    return True

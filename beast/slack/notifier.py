@@ -30,7 +30,7 @@ from beast.ports import SizeOffer
 from beast.settings import Secret, Settings
 from beast.slack import blocks
 from beast.slack.blocks import Message
-from beast.slack.client import web_client, webhook_client
+from beast.slack.client import post_to_response_url, web_client
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class SlackNotifier:
     ) -> None:
         self._client = client
         self._clock = clock
-        self._post_url = post_url or _post_to_response_url
+        self._post_url = post_url or post_to_response_url
         # Posts made per response_url by this process. Best effort across processes:
         # a post Slack refuses (used or expired URL) also falls back to a DM.
         self._url_posts: dict[str, int] = {}
@@ -165,20 +165,6 @@ class SlackNotifier:
             raise UpstreamError(f"Slack refused a direct message to {user}: {error}.") from exc
         except OSError as exc:
             raise UpstreamError(f"Slack could not be reached ({type(exc).__name__}).") from exc
-
-
-def _post_to_response_url(url: str, body: dict[str, Any]) -> bool:
-    """POST to a response_url; False when Slack refuses it or cannot be reached."""
-    try:
-        response = webhook_client(url).send_dict(body)
-    except OSError as exc:
-        log.info("response_url post failed: %s", type(exc).__name__)
-        return False
-    if response.status_code != 200:
-        # Slack answers 404 used_url / expired_url once the URL is spent.
-        log.info("response_url refused: %s %s", response.status_code, response.body[:100])
-        return False
-    return True
 
 
 def slack_notifier(settings: Settings, *, clock: Callable[[], datetime] = _utcnow) -> SlackNotifier:
