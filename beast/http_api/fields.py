@@ -75,7 +75,9 @@ CREATE_VM_FIELDS: tuple[Field, ...] = (
     Field(
         name="sshPublicKey",
         kind="string",
-        description="OpenSSH public key, one line.",
+        description="OpenSSH public key, one line. Needed for every variant: Beast never "
+        "sends a password over HTTP, so you log in with the key (and run passwd to set a "
+        "JupyterHub password).",
         max_length=16384,
         example="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleExampleExampleExample you@laptop",
     ),
