@@ -16,7 +16,8 @@ param roleName string
 // Beast creates one resource group per VM, deploys a VM template into it, starts,
 // deallocates and watches the VM, and deletes the group. Deleting a group needs delete
 // permission on everything in it, and a deployment runs with the caller's permissions,
-// so the role also holds what the three VM templates create. Nothing else: no
+// so the role also holds what the three VM templates create and the status of the long
+// operations that ARM follows while it creates them. Nothing else: no
 // Contributor, no role assignments, no other resource types.
 var actions = [
   'Microsoft.Resources/subscriptions/resourceGroups/read'
@@ -68,6 +69,7 @@ var actions = [
   'Microsoft.Network/virtualNetworkGateways/read'
   'Microsoft.Network/virtualNetworkGateways/write'
   'Microsoft.Network/virtualNetworkGateways/delete'
+  'Microsoft.Network/locations/operations/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

@@ -264,6 +264,18 @@ def test_custom_role_can_create_and_delete_what_each_vm_template_creates(stem: s
         assert f"{referenced}/join/action" in actions, referenced
 
 
+@pytest.mark.parametrize("stem", ["vmtemplate", "vmtemplate_ssh", "vmtemplate_vpn"])
+def test_custom_role_can_follow_the_long_operations_of_each_provider_a_vm_template_uses(
+    stem: str,
+) -> None:
+    # A deployment runs as the caller, and ARM reads each provider's operation status
+    # (Azure-AsyncOperation: .../providers/<namespace>/locations/<region>/operations/<id>).
+    template = json.loads((BICEP_DIR / f"{stem}.json").read_text())
+    namespaces = {resource["type"].split("/")[0] for resource in template["resources"]}
+    for namespace in namespaces:
+        assert f"{namespace}/locations/operations/read" in role_actions(), namespace
+
+
 def test_azd_parameters_name_only_template_parameters_and_cover_the_required_ones() -> None:
     tpl = main()
     given = json.loads((BICEP_DIR / "main.parameters.json").read_text())["parameters"]
