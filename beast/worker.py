@@ -12,11 +12,12 @@ from there instead of starting a second VM.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from beast.errors import BeastError, UserError
+from beast.errors import BeastError, ThrottledError, UserError
 from beast.models import Operation, OperationKind, OperationState, Variant, Vm, VmState
 from beast.passwords import generate_password
 from beast.ports import (
@@ -84,6 +85,12 @@ class Worker:
         except UserError as exc:
             gone = job.kind is OperationKind.DEPLOY  # refused before anything was created
             self._fail(job, op, code=exc.code, message=exc.message, now=now, gone=gone)
+        except ThrottledError as exc:
+            # Azure said when to come back, and being told to slow down is no failure: the
+            # job returns then as a new message instead of spending the queue's retries (ten
+            # seconds apart) and, on its last delivery, failing a VM that is doing fine.
+            log.warning("operation %s throttled; again in %.0f s", op.id, exc.retry_after)
+            self._queue.enqueue(job, delay_seconds=max(1, math.ceil(exc.retry_after)))
         except Exception as exc:
             if not last_attempt:
                 raise  # the queue retries with a visibility delay

@@ -7,9 +7,9 @@ import threading
 import pytest
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 
-from beast.errors import ConflictError, ForbiddenError
+from beast.errors import ConflictError, ForbiddenError, ThrottledError
 from beast.models import Operation, OperationKind, OperationState, Variant, VmState
-from beast.ports import DeploymentState, Job, PowerState
+from beast.ports import DeploymentState, DeploymentStatus, Job, PowerState, QueueMessage
 from beast.requests import build_request
 from tests.core.conftest import ALICE, BOB, World, now, reply_to
 from tests.factories import SSH_KEY
@@ -204,6 +204,33 @@ def test_a_deploy_job_of_a_vm_deleted_while_queued_creates_nothing(world: World)
     assert (done.state, done.error_code) == (OperationState.FAILED, "superseded")
     assert world.armsim.requests_log(method="PUT", path="(?i)/deployments/") == []
     assert not world.arm.group_exists(vm.resource_group)
+
+
+def test_a_throttled_job_comes_back_when_azure_says_even_on_its_last_delivery(
+    world: World,
+) -> None:
+    vm, op = up(world)
+    job = Job(kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE))
+
+    def throttled(*, group: str, name: str) -> DeploymentStatus:
+        raise ThrottledError("Azure is throttling Beast; it will try again.", retry_after=41.2)
+
+    queued: list[tuple[object, int]] = []
+    real_enqueue = world.worker._queue.enqueue
+
+    def spy(message: QueueMessage, *, delay_seconds: int = 0) -> None:
+        queued.append((message, delay_seconds))
+        real_enqueue(message, delay_seconds=delay_seconds)
+
+    world.worker._arm.deployment = throttled  # type: ignore[method-assign]
+    world.worker._queue.enqueue = spy  # type: ignore[method-assign]
+    world.worker.run(job, now=now(), last_attempt=True)
+
+    # Being told to slow down is not a failure: the same job returns after Retry-After.
+    assert queued == [(job, 42)]
+    assert world.stores.operations.get(op.id).state is OperationState.QUEUED
+    assert world.stores.vms.get(vm.name).state is VmState.DEPLOYING
+    assert world.notifier.named("failed") == []
 
 
 def test_two_concurrent_updates_to_one_vm_both_land(world: World) -> None:
