@@ -182,18 +182,33 @@ _PROBLEM_RESPONSES = {
     "413": "The body is over the size limit (`payload-too-large`).",
     "415": "The body is not application/json (`unsupported-media-type`).",
     "422": "Understood but refused: unknown size, quota, idempotency-key reuse.",
-    "429": "Too many requests.",
     "500": "Unexpected error; the problem carries a `correlationId` (`internal`).",
     "502": "Azure or storage failed (`upstream`, `deployment-failed`).",
     "503": "Azure is throttling Beast; see `Retry-After` (`throttled`).",
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
+def _header(description: str, *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "description": description, "schema": {"type": "string"}}
+
+
+_RETRY_AFTER = "Seconds to wait before trying again."
+# Headers that come with a problem of a status, beside its body.
+_PROBLEM_HEADERS = {
+    "405": {"Allow": _header("The methods this path accepts.")},
+    "415": {"Accept-Post": _header("The media type to send: application/json.")},
+    "503": {"Retry-After": _header(_RETRY_AFTER)},
+}
+
+
+def _problem(status: str, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": _ref("Problem")}},
     }
+    if status in _PROBLEM_HEADERS:
+        response["headers"] = _PROBLEM_HEADERS[status]
+    return response
 
 
 def _errors(*statuses: str) -> dict[str, Any]:
@@ -325,7 +340,19 @@ def _paths() -> dict[str, Any]:
             "get": _operation(
                 "getOperation",
                 "An operation's progress.",
-                {"200": _ok("Operation", "The operation."), **_errors("403", "404")},
+                {
+                    "200": {
+                        **_ok("Operation", "The operation."),
+                        "headers": {
+                            "Retry-After": _header(
+                                "Seconds before polling again; only while the operation "
+                                "is not done.",
+                                required=False,
+                            )
+                        },
+                    },
+                    **_errors("403", "404"),
+                },
                 parameters=[
                     {
                         "name": "id",
@@ -376,8 +403,8 @@ def _paths() -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (built once; treat it as read-only)."""
-    responses = {status: _problem(text) for status, text in _PROBLEM_RESPONSES.items()}
-    responses["default"] = _problem("Any other failure, as a problem.")
+    responses = {status: _problem(status, text) for status, text in _PROBLEM_RESPONSES.items()}
+    responses["default"] = _problem("default", "Any other failure, as a problem.")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Beast", "version": __version__, "description": _DESCRIPTION},

@@ -79,3 +79,20 @@ def test_the_operation_and_size_schemas_list_exactly_the_fields_they_are_shown_w
     assert set(schemas["Size"]["properties"]) == set(
         size_json(SizeOffer(size=make_size(), quota_left=8, hourly_usd=None))
     )
+
+
+def test_the_headers_handlers_send_beside_a_body_are_documented() -> None:
+    document = openapi_document()
+    responses = document["components"]["responses"]
+    operation_ok = document["paths"]["/operations/{id}"]["get"]["responses"]["200"]
+
+    assert "Retry-After" in operation_ok["headers"]
+    assert "Allow" in responses["405"]["headers"]
+    assert "Accept-Post" in responses["415"]["headers"]
+    assert "Retry-After" in responses["503"]["headers"]
+
+
+def test_every_documented_problem_status_is_one_the_api_can_answer() -> None:
+    statuses = {str(status) for status, _ in PROBLEM_TITLES.values()}
+
+    assert set(openapi_document()["components"]["responses"]) == statuses | {"default"}
