@@ -285,6 +285,11 @@ def test_azd_parameters_name_only_template_parameters_and_cover_the_required_one
     assert given["environmentName"] == {"value": "${AZURE_ENV_NAME}"}
 
 
+def test_azd_takes_the_slack_workspace_to_serve_from_its_environment() -> None:
+    given = json.loads((BICEP_DIR / "main.parameters.json").read_text())["parameters"]
+    assert given["slackTeamId"] == {"value": "${SLACK_TEAM_ID=}"}
+
+
 def test_azure_yaml_points_azd_at_the_bicep_folder_and_the_function_app() -> None:
     text = (REPO / "azure.yaml").read_text()
     assert re.search(r"^infra:\n(  .*\n)*  path: bicep$", text, re.MULTILINE)
