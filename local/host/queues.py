@@ -130,6 +130,14 @@ class QueueListener(threading.Thread):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _process(self, message: QueueMessage) -> None:
+        try:
+            self._handle(message)
+        except Exception:
+            # As on Azure, a message the host cannot complete (storage down, message gone)
+            # is logged and shows again after its visibility timeout; the listener goes on.
+            log.exception("queue %s: could not complete message %s", self.queue_name, message.id)
+
+    def _handle(self, message: QueueMessage) -> None:
         assert self._client is not None
         if (message.dequeue_count or 0) > self.options.max_dequeue_count:
             # A message that was never completed (say, the host died): poison it unseen.

@@ -134,6 +134,16 @@ def test_failing_message_is_retried_with_growing_dequeue_count_then_poisoned(
     assert counts == list(range(1, MAX_DEQUEUE_COUNT + 1))
 
 
+def test_listener_keeps_polling_after_a_message_it_cannot_complete(
+    queue_host: RunningHost, azurite: Azurite, queue_name: str, record_file: Path
+) -> None:
+    sender = _queue(azurite, queue_name, message_encode_policy=TextBase64EncodePolicy())
+    sender.send_message("vanish before completion")
+    _eventually(lambda: _notes(record_file, "vanish before completion"))
+    sender.send_message("after the vanished one")
+    assert _eventually(lambda: _notes(record_file, "after the vanished one"))
+
+
 def test_output_binding_sends_base64_text_to_its_queue(
     queue_host: RunningHost, azurite: Azurite, queue_name: str
 ) -> None:

@@ -1,17 +1,21 @@
 """Queue triggers for the local host's tests."""
 
+import os
+
 import azure.functions as func
+from azure.storage.queue import QueueClient
 
 from tests.local.host_apps.recorder import record
 
 app = func.FunctionApp()
+# The app setting that holds the storage connection string, as the binding names it.
+CONNECTION = "AzureWebJobsStorage"
 
 
-@app.queue_trigger(
-    arg_name="msg", queue_name="%BEAST_HOST_TEST_QUEUE%", connection="AzureWebJobsStorage"
-)
+@app.queue_trigger(arg_name="msg", queue_name="%BEAST_HOST_TEST_QUEUE%", connection=CONNECTION)
 def work(msg: func.QueueMessage) -> None:
-    """Notes each delivery; a body starting with "fail" fails every time."""
+    """Notes each delivery; a body starting with "fail" fails every time, and one starting
+    with "vanish" deletes itself first, so the host finds it gone when it completes it."""
     body = msg.get_body().decode()
     record(
         {
@@ -22,6 +26,10 @@ def work(msg: func.QueueMessage) -> None:
             "has_pop_receipt": bool(msg.pop_receipt),
         }
     )
+    if body.startswith("vanish"):
+        queue = os.environ["BEAST_HOST_TEST_QUEUE"]
+        client = QueueClient.from_connection_string(os.environ[CONNECTION], queue)
+        client.delete_message(msg.id, msg.pop_receipt)
     if body.startswith("fail"):
         raise RuntimeError("failing on purpose")
 
