@@ -133,22 +133,21 @@ class Bot:
         caller = self._caller(user_id, str(payload.get("user_name", "")))
         command = commands.parse(str(payload.get("text", "")))
         trigger = str(payload.get("trigger_id") or "")
+        now = self._clock()
         reply = ReplyTo(
             front_end="slack",
             user_id=user_id,
             response_url=payload.get("response_url"),
             channel_id=payload.get("channel_id"),
-            issued_at=self._clock(),
+            issued_at=now,
         )
-        now = self._clock()
         beast = self._beast
         match command:
             case commands.Help():
                 return Reply(blocks.plain(commands.HELP))
             case commands.Up():
-                return Reply(
-                    self._up(caller, command, reply, operation_id_for(trigger, "up", user_id))
-                )
+                op_id = operation_id_for(trigger, "up", user_id)
+                return Reply(self._up(caller, command, reply=reply, now=now, op_id=op_id))
             case commands.ListVms(everyone=everyone):
                 vms = beast.list_vms(caller, everyone=everyone)
                 return Reply(blocks.vm_list(vms, show_owner=everyone))
@@ -186,7 +185,15 @@ class Bot:
                 return Reply(blocks.key_saved(key))
         raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
-    def _up(self, caller: Caller, up: commands.Up, reply: ReplyTo, op_id: str | None) -> Message:
+    def _up(
+        self,
+        caller: Caller,
+        up: commands.Up,
+        *,
+        reply: ReplyTo,
+        now: datetime,
+        op_id: str | None,
+    ) -> Message:
         # No SSH key here: for --ssh the service uses the one remembered by "/beast key".
         request = self._build_request(
             size=up.size,
@@ -200,9 +207,7 @@ class Bot:
             allowed_source_prefixes=list(up.allowed_from) or None,
             settings=self._settings,
         )
-        vm, _ = self._beast.request_vm(
-            caller, request, reply=reply, now=self._clock(), operation_id=op_id
-        )
+        vm, _ = self._beast.request_vm(caller, request, reply=reply, now=now, operation_id=op_id)
         return blocks.deploying(vm)
 
     # --- buttons ------------------------------------------------------------------
@@ -216,14 +221,14 @@ class Bot:
         user_id = str(user.get("id", ""))
         caller = self._caller(user_id, str(user.get("username") or user.get("name") or ""))
         channel = payload.get("channel") or {}
+        now = self._clock()
         reply = ReplyTo(
             front_end="slack",
             user_id=user_id,
             response_url=payload.get("response_url"),
             channel_id=channel.get("id"),
-            issued_at=self._clock(),
+            issued_at=now,
         )
-        now = self._clock()
         op_id = operation_id_for(str(payload.get("trigger_id") or ""), action_id, user_id)
         # A click on a "down NAME" confirmation replaces it, so it cannot be clicked twice.
         confirming = str(action.get("block_id", "")).startswith(blocks.CONFIRM_BLOCK_PREFIX)
