@@ -27,7 +27,7 @@ from beast.service import Beast
 from beast.settings import Settings
 from beast.slack import blocks, commands
 from beast.slack.blocks import Message
-from beast.slack.client import post_to_response_url, quiet_logger
+from beast.slack.client import api_base_url, post_to_response_url, quiet_logger
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,6 @@ def build_app(
     post_url: UrlPoster = post_to_response_url,
 ) -> App:
     """A Bolt app for ``bot``: checks Slack's signature, acks within Slack's 3 s."""
-    api_url = settings.slack_api_url.rstrip("/") + "/"
     bot_token = settings.slack_bot_token.reveal()
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
@@ -288,7 +287,8 @@ def build_app(
         process_before_response=True,
         signing_secret=settings.slack_signing_secret.reveal(),
         authorize=authorize,
-        client=WebClient(base_url=api_url, logger=quiet_logger()),
+        # No token on the client: Bolt takes it from ``authorize`` and would warn otherwise.
+        client=WebClient(base_url=api_base_url(settings), logger=quiet_logger()),
         token_verification_enabled=False,
         request_verification_enabled=True,
         logger=logging.getLogger("beast.slack.bolt"),

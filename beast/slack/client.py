@@ -26,14 +26,16 @@ def quiet_logger() -> logging.Logger:
     return logger
 
 
+def api_base_url(settings: Settings) -> str:
+    """``settings.slack_api_url`` with the trailing slash the SDK joins method names to."""
+    return settings.slack_api_url.rstrip("/") + "/"
+
+
 def web_client(settings: Settings) -> WebClient:
     """A bot-token Web API client for ``settings.slack_api_url`` (Slack, or a stand-in)."""
-    base_url = settings.slack_api_url
-    if not base_url.endswith("/"):
-        base_url += "/"
     return WebClient(
         token=settings.slack_bot_token.reveal(),
-        base_url=base_url,
+        base_url=api_base_url(settings),
         timeout=TIMEOUT_SECONDS,
         logger=quiet_logger(),
     )
