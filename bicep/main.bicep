@@ -392,7 +392,8 @@ module operatorRole 'modules/beast-operator-role.bicep' = {
   scope: subscription()
   params: {
     principalId: identity.properties.principalId
-    roleName: 'Beast VM operator (${environmentName})'
+    // Role names are unique in the tenant: the token tells subscriptions apart.
+    roleName: 'Beast VM operator (${environmentName}, ${token})'
   }
 }
 

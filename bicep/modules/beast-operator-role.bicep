@@ -8,7 +8,7 @@ targetScope = 'subscription'
 @maxLength(36)
 param principalId string
 
-@description('Required. Role name, unique in the tenant; main.bicep adds the azd environment name.')
+@description('Required. Role name, unique in the tenant; main.bicep adds the azd environment name and a token of the subscription.')
 @minLength(1)
 @maxLength(128)
 param roleName string

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -236,6 +237,22 @@ def test_custom_role_lives_on_the_subscription_and_is_assigned_to_the_identity()
     assert role["permissions"] == [{"actions": "[variables('actions')]", "notActions": []}]
     assignment = only(operator_role(), "Microsoft.Authorization/roleAssignments")
     assert assignment["properties"]["principalId"] == "[parameters('principalId')]"
+
+
+def test_custom_role_name_differs_between_subscriptions_of_one_tenant() -> None:
+    # Custom role names are unique in the tenant: two subscriptions, each with an azd
+    # environment called dev, must not ask for the same name.
+    def role_name(subscription_id: str) -> str:
+        scope = dataclasses.replace(SCOPE, subscription_id=subscription_id)
+        plan = prepare(main(), {k: {"value": v} for k, v in REQUIRED.items()}, scope)
+        decl = next(d for d in plan.resources if d.type == "Microsoft.Resources/deployments")
+        body = plan.render(decl, fake_reference)
+        name: str = body["properties"]["parameters"]["roleName"]["value"]
+        return name
+
+    first, second = role_name(SCOPE.subscription_id), role_name("0" * 35 + "2")
+    assert first.startswith("Beast VM operator (dev")
+    assert first != second
 
 
 def test_custom_role_grants_the_actions_beast_core_uses() -> None:
