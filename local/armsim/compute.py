@@ -167,14 +167,7 @@ class Compute:
     def _begin(self, res: Resource, kind: str, now: float) -> AsyncOp:
         rt = res.vm
         assert rt is not None
-        previous = self.store.ops.get(rt.op_id or "")
-        if previous and previous.status == "InProgress":
-            # A newer operation preempts the one in flight, as on Azure.
-            previous.status, previous.end = "Failed", now
-            previous.error = {
-                "code": "OperationPreempted",
-                "message": "Operation execution has been preempted by a more recent operation.",
-            }
+        self.store.preempt_vm_operation(rt, now)
         rt.generation += 1
         rt.last_op_time = now
         op = self.store.new_op(kind, now)

@@ -197,6 +197,9 @@ class Groups:
         for res_key in [k for k, r in store.resources.items() if r.resource_group == key]:
             res = store.resources.pop(res_key)
             store.metrics.pop(res.id.lower(), None)
+            if res.vm is not None:
+                # Else a power operation's status URL would say InProgress for ever.
+                store.preempt_vm_operation(res.vm, at)
         for dep_key in [k for k in store.deployments if k[0] == key]:
             dep = store.deployments.pop(dep_key)
             dep.generation += 1  # a running deployment stops creating things

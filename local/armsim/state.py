@@ -257,6 +257,16 @@ class Store:
         override = self.quota_overrides.get((location.lower(), "cores"))
         return catalog.REGIONAL_VCPU_LIMIT if override is None else override
 
+    def preempt_vm_operation(self, rt: VmRuntime, at: float) -> None:
+        """Fail the VM's operation in flight, as Azure does when a newer one (or a delete) comes."""
+        in_flight = self.ops.get(rt.op_id or "")
+        if in_flight and in_flight.status == "InProgress":
+            in_flight.status, in_flight.end = "Failed", at
+            in_flight.error = {
+                "code": "OperationPreempted",
+                "message": "Operation execution has been preempted by a more recent operation.",
+            }
+
     def new_op(self, kind: str, at: float) -> AsyncOp:
         """Register an asynchronous operation record."""
         op = AsyncOp(id=new_guid(), kind=kind, start=at)

@@ -10,6 +10,7 @@ from armsim_templates import SMALL_VM_TEMPLATE, deployment_body
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+from azure.mgmt.resource.resources import ResourceManagementClient
 
 from local.armsim.testing import ArmSim
 
@@ -141,6 +142,23 @@ def test_a_newer_power_operation_preempts_the_one_in_flight(
         first.result()
     assert caught.value.error.code == "OperationPreempted"
     assert power_state(compute, group, vm) == "PowerState/deallocated"
+
+
+def test_deleting_the_group_ends_a_power_operation_in_flight(
+    arm: ArmSim,
+    resources: ResourceManagementClient,
+    compute: ComputeManagementClient,
+    group: str,
+    vm: str,
+) -> None:
+    arm.sim_put("/_sim/delays", {"vm_power": 60000, "rg_delete": 10})
+    deallocating = compute.virtual_machines.begin_deallocate(group, vm)
+
+    resources.resource_groups.begin_delete(group).result()
+
+    with pytest.raises(HttpResponseError) as caught:
+        deallocating.result(timeout=10)
+    assert caught.value.error.code == "OperationPreempted"
 
 
 def test_delete_removes_the_vm(compute: ComputeManagementClient, group: str, vm: str) -> None:
