@@ -31,6 +31,7 @@ from beast.ports import (
     VmStore,
 )
 from beast.service import Beast, owner_reply
+from beast.templates import deployed_fields
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,6 @@ _TRANSITIONS = {
     VmState.STARTING: OperationKind.START,
     VmState.STOPPING: OperationKind.STOP,
     VmState.DELETING: OperationKind.DELETE,
-}
-# Vm field <- deployment output, as the worker records them when a deployment succeeds.
-_OUTPUTS = {
-    "vm_id": "vmId",
-    "public_ip": "publicIp",
-    "private_ip": "privateIp",
-    "fqdn": "fqdn",
-    "jupyter_url": "jupyterUrl",
-    "ssh_command": "sshCommand",
 }
 
 
@@ -158,11 +150,7 @@ class Reconciler:
         status = self._arm.deployment(group=vm.resource_group, name=vm.deployment_name)
         if status.state is not DeploymentState.SUCCEEDED:
             return {}
-        out = status.outputs
-        return {
-            field: str(out[key]) if out.get(key) not in (None, "") else None
-            for field, key in _OUTPUTS.items()
-        }
+        return deployed_fields(status.outputs)
 
     def _check_stuck(self, vm: Vm, *, now: datetime) -> str | None:
         try:

@@ -12,6 +12,16 @@ from beast.models import Variant, Vm
 from beast.settings import Secret
 
 BICEP_DIR = Path(__file__).resolve().parent.parent / "bicep"
+# Vm field <- template output: what a succeeded deployment tells Beast about its VM.
+_OUTPUTS = {
+    "vm_id": "vmId",
+    "public_ip": "publicIp",
+    "private_ip": "privateIp",
+    "fqdn": "fqdn",
+    "jupyter_url": "jupyterUrl",
+    "ssh_command": "sshCommand",
+    "gateway_ip": "gatewayIp",
+}
 
 
 @cache
@@ -62,3 +72,11 @@ def parameters(
         wanted["vpnRootCertData"] = vpn_root_certificate
     declared = template.get("parameters", {})
     return {name: {"value": value} for name, value in wanted.items() if name in declared}
+
+
+def deployed_fields(outputs: Mapping[str, Any]) -> dict[str, str | None]:
+    """The Vm fields a succeeded deployment's outputs fill in (None where a variant has none)."""
+    return {
+        field: str(outputs[key]) if outputs.get(key) not in (None, "") else None
+        for field, key in _OUTPUTS.items()
+    }

@@ -34,7 +34,7 @@ from beast.ports import (
 )
 from beast.settings import Settings
 from beast.sizes import check_quota, find_size
-from beast.templates import load_template, parameters, vm_tags
+from beast.templates import deployed_fields, load_template, parameters, vm_tags
 
 log = logging.getLogger(__name__)
 
@@ -129,20 +129,9 @@ class Worker:
         elif status.state is DeploymentState.RUNNING:
             self._still_running(job, op, now=now, cap=MAX_DEPLOY_DELAY)
         elif status.state is DeploymentState.SUCCEEDED:
-            out = {key: value for key, value in status.outputs.items()}
+            found = deployed_fields(status.outputs)
             ready = self._mutate(
-                vm.name,
-                lambda v: v.evolve(
-                    state=VmState.RUNNING,
-                    started_at=now,
-                    vm_id=_text(out.get("vmId")),
-                    public_ip=_text(out.get("publicIp")),
-                    private_ip=_text(out.get("privateIp")),
-                    fqdn=_text(out.get("fqdn")),
-                    jupyter_url=_text(out.get("jupyterUrl")),
-                    ssh_command=_text(out.get("sshCommand")),
-                    gateway_ip=_text(out.get("gatewayIp")),
-                ),
+                vm.name, lambda v: v.evolve(state=VmState.RUNNING, started_at=now, **found)
             )
             self._finish(op, state=OperationState.SUCCEEDED, now=now)
             self._notifier.ready(job.reply, vm=ready)
@@ -280,7 +269,3 @@ class Worker:
         self._mutate(job.vm_name, lambda v: v.evolve(state=new_state, error=message[:1000]))
         self._finish(op, state=OperationState.FAILED, now=now, code=code, message=message)
         self._notifier.failed(job.reply, vm_name=job.vm_name, kind=job.kind, reason=message)
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
