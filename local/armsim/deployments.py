@@ -14,11 +14,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.armsim import providers
+from local.armsim import compute_rules, providers
 from local.armsim.engine import Scope, TemplateError, prepare
-from local.armsim.errors import ArmError, deployment_not_found, resource_group_not_found
+from local.armsim.errors import (
+    ArmError,
+    deployment_not_found,
+    resource_group_being_deleted,
+    resource_group_not_found,
+)
 from local.armsim.ids import parse_resource_id
-from local.armsim.state import Fault, Resource, Store, iso, iso_duration, new_guid
+from local.armsim.state import Fault, Group, Resource, Store, iso, iso_duration, new_guid
 from local.armsim.web import Request, Response, Router
 
 _NAME = re.compile(r"^[-\w._()]+$")
@@ -214,12 +219,7 @@ class Deployments:
         group = self._group(rg)
         _check_name(name)
         if group.deleting:
-            raise ArmError(
-                409,
-                "ResourceGroupBeingDeleted",
-                f"The resource group '{group.name}' is in deprovisioning state and cannot "
-                "perform this operation.",
-            )
+            raise resource_group_being_deleted(group.name)
         existing = store.deployments.get((rg.lower(), name.lower()))
         if existing and existing.active:
             raise ArmError(
@@ -231,29 +231,10 @@ class Deployments:
                 "for usage details.",
             )
         body = req.json_object()
-        props = body.get("properties") or {}
-        template, parameters = _template_and_parameters(props)
-        scope = Scope(store.subscription_id, group.name, group.location, name, store.tenant_id)
-        try:
-            plan = prepare(template, parameters, scope)
-        except TemplateError as exc:
-            raise ArmError(400, exc.code, exc.message, details=exc.details) from exc
         now = store.now()
-        dep_id = f"{_group_id(store, group.name)}/providers/Microsoft.Resources/deployments/{name}"
-        dep = Deployment(
-            id=dep_id,
-            name=name,
-            group=group.name,
-            mode=str(props.get("mode") or "Incremental"),
-            template=template,
-            parameters=parameters,
-            plan=plan,
-            correlation_id=new_guid(),
-            op_id=f"0858{int(now * 1e6) % 10**16:016d}",
-            started=now,
-            tags=body.get("tags"),
-            fail_with=self._take_deployment_fault(),
-        )
+        dep = self._planned(group, name, body.get("properties") or {}, now)
+        dep.tags = body.get("tags")
+        dep.fail_with = self._take_deployment_fault()
         if existing:
             dep.generation = existing.generation + 1
         store.deployments[(rg.lower(), name.lower())] = dep
@@ -335,13 +316,8 @@ class Deployments:
         store = self.store
         group = self._group(rg)
         _check_name(name)
-        props = req.json_object().get("properties") or {}
-        template, parameters = _template_and_parameters(props)
-        scope = Scope(store.subscription_id, group.name, group.location, name, store.tenant_id)
-        try:
-            plan = prepare(template, parameters, scope)
-        except TemplateError as exc:
-            raise ArmError(400, exc.code, exc.message, details=exc.details) from exc
+        probe = self._planned(group, name, req.json_object().get("properties") or {}, store.now())
+        plan = probe.plan
         tracking = new_guid()
         for decl in plan.resources:
             try:
@@ -349,8 +325,6 @@ class Deployments:
             except (TemplateError, ArmError):
                 continue  # reference() to a resource the deployment would create first
             if decl.type.lower() == "microsoft.compute/virtualmachines":
-                from local.armsim import compute_rules
-
                 try:
                     compute_rules.check_vm(store, decl.id, body)
                 except ArmError as exc:
@@ -370,19 +344,6 @@ class Deployments:
                             }
                         ],
                     ) from exc
-        dep_id = f"{_group_id(store, group.name)}/providers/Microsoft.Resources/deployments/{name}"
-        probe = Deployment(
-            id=dep_id,
-            name=name,
-            group=group.name,
-            mode=str(props.get("mode") or "Incremental"),
-            template=template,
-            parameters=parameters,
-            plan=plan,
-            correlation_id=new_guid(),
-            op_id="",
-            started=store.now(),
-        )
         body = probe.body()
         body["properties"]["provisioningState"] = "Succeeded"
         body["properties"]["validatedResources"] = [{"id": d.id} for d in plan.resources]
@@ -520,7 +481,29 @@ class Deployments:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _group(self, rg: str) -> Any:
+    def _planned(self, group: Group, name: str, props: dict[str, Any], now: float) -> Deployment:
+        """The deployment a request's properties describe, its template planned (400 if bad)."""
+        store = self.store
+        template, parameters = _template_and_parameters(props)
+        scope = Scope(store.subscription_id, group.name, group.location, name, store.tenant_id)
+        try:
+            plan = prepare(template, parameters, scope)
+        except TemplateError as exc:
+            raise ArmError(400, exc.code, exc.message, details=exc.details) from exc
+        return Deployment(
+            id=f"{_group_id(store, group.name)}/providers/Microsoft.Resources/deployments/{name}",
+            name=name,
+            group=group.name,
+            mode=str(props.get("mode") or "Incremental"),
+            template=template,
+            parameters=parameters,
+            plan=plan,
+            correlation_id=new_guid(),
+            op_id=f"0858{int(now * 1e6) % 10**16:016d}",
+            started=now,
+        )
+
+    def _group(self, rg: str) -> Group:
         group = self.store.group(rg)
         if group is None:
             raise resource_group_not_found(rg)

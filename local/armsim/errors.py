@@ -45,6 +45,16 @@ def resource_group_not_found(name: str) -> ArmError:
     return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
 
 
+def resource_group_being_deleted(name: str) -> ArmError:
+    """409 for a write into a resource group that is being deleted."""
+    return ArmError(
+        409,
+        "ResourceGroupBeingDeleted",
+        f"The resource group '{name}' is in deprovisioning state and cannot perform this "
+        "operation.",
+    )
+
+
 def resource_not_found(type_and_name: str, group: str) -> ArmError:
     """404 for a missing resource, worded like ARM."""
     return ArmError(

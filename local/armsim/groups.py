@@ -6,7 +6,12 @@ import re
 from typing import Any
 
 from local.armsim import catalog, providers
-from local.armsim.errors import ArmError, resource_group_not_found, resource_not_found
+from local.armsim.errors import (
+    ArmError,
+    resource_group_being_deleted,
+    resource_group_not_found,
+    resource_not_found,
+)
 from local.armsim.ids import parse_resource_id
 from local.armsim.state import Group, Store, iso
 from local.armsim.web import Request, Response, Router
@@ -92,12 +97,7 @@ class Groups:
             )
         existing = self.store.group(rg)
         if existing and existing.deleting:
-            raise ArmError(
-                409,
-                "ResourceGroupBeingDeleted",
-                f"The resource group '{existing.name}' is in deprovisioning state and cannot "
-                "perform this operation.",
-            )
+            raise resource_group_being_deleted(existing.name)
         if location.lower() not in catalog.RESOURCE_GROUP_LOCATIONS:
             raise ArmError(
                 400,
@@ -300,12 +300,7 @@ class Groups:
         """PUT of any resource type: stored as sent, Succeeded after its provider delay."""
         group = self._group(rg)
         if group.deleting:
-            raise ArmError(
-                409,
-                "ResourceGroupBeingDeleted",
-                f"The resource group '{group.name}' is in deprovisioning state and cannot "
-                "perform this operation.",
-            )
+            raise resource_group_being_deleted(group.name)
         rid = parse_resource_id(req.path)
         store = self.store
         now = store.now()
