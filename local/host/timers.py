@@ -18,7 +18,6 @@ log = logging.getLogger("local.host")
 # A run more than this late counts as past due, as the real host reports it.
 _PAST_DUE_AFTER = timedelta(seconds=1)
 
-Clock = Callable[[], datetime]
 Runner = Callable[[Function, object], bool]
 
 
