@@ -12,13 +12,14 @@ import atexit
 import collections
 import contextlib
 import ctypes
+import functools
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -72,15 +73,26 @@ def _signal_group(pid: int, signum: signal.Signals) -> None:
         os.killpg(pid, signum)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, get SIGTERM when the parent dies, even by SIGKILL.
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """libc on Linux, loaded in the parent: a dlopen in a forked child of a threaded
+    process can deadlock on a loader lock another thread held at fork time."""
+    return ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent(libc: ctypes.CDLL | None) -> Callable[[], None]:
+    """What the child runs before exec: on Linux, get SIGTERM when the parent dies, even by
+    SIGKILL.
 
     atexit cannot run when the parent is killed outright, and the child has its
     own session, so without this it would live on.
     """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    def in_child() -> None:
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return in_child
 
 
 def start_service(
@@ -110,7 +122,7 @@ def start_service(
         env=dict(env) if env is not None else None,
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=_die_with_parent(_libc()),
     )
     service = Service(name, process)
     with _running_lock:
