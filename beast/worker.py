@@ -15,7 +15,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from beast.errors import BeastError, ThrottledError, UserError
 from beast.models import Operation, OperationKind, OperationState, Variant, Vm, VmState
@@ -40,6 +40,14 @@ log = logging.getLogger(__name__)
 
 MAX_DEPLOY_DELAY = 300  # seconds between deployment checks, at most
 MAX_POWER_DELAY = 60
+# How long Beast waits for ARM before it calls an operation failed: a VPN gateway takes
+# about 45 minutes; a delete held by a resource lock would otherwise be checked forever.
+MAX_WAIT = {
+    OperationKind.DEPLOY: timedelta(hours=3),
+    OperationKind.START: timedelta(hours=1),
+    OperationKind.STOP: timedelta(hours=1),
+    OperationKind.DELETE: timedelta(hours=2),
+}
 
 
 class Worker:
@@ -233,6 +241,19 @@ class Worker:
 
     def _still_running(self, job: Job, op: Operation, *, now: datetime, cap: int) -> None:
         """Record progress and look again later, backing off up to ``cap`` seconds."""
+        waited = now - op.created_at
+        if waited > MAX_WAIT[job.kind]:
+            minutes = int(waited.total_seconds() // 60)
+            self._fail(
+                job,
+                op,
+                code="timed-out",
+                now=now,
+                message=f"Azure has not finished the {job.kind.value} of {job.vm_name} after "
+                f"{minutes} minutes, so Beast stopped waiting. Look at its resource group in "
+                "the Azure portal (a lock or a policy can hold it), then try again.",
+            )
+            return
         # Touching updated_at on every check is what tells reconciliation that this
         # operation's job is alive (a VPN gateway keeps a deployment running for 45 min).
         self._ops.update(op.evolve(state=OperationState.RUNNING, updated_at=now))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
@@ -319,3 +321,20 @@ def test_a_requeued_deploy_job_still_deploys_with_the_requests_key_and_ranges(
     sent = deployment.properties.parameters
     assert sent["adminPublicKey"]["value"] == SSH_KEY
     assert sent["allowedSourcePrefixes"]["value"] == ["198.51.100.0/28"]
+
+
+def test_an_operation_azure_never_finishes_fails_after_the_wait_limit(world: World) -> None:
+    world.armsim.sim_put("/_sim/delays", {"vm_create": 3_600_000})  # an hour: still running
+    vm, op = up(world)
+    job = Job(kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE))
+    world.worker.run(job, now=now())
+    assert world.stores.operations.get(op.id).state is OperationState.RUNNING
+
+    later = world.stores.operations.get(op.id).created_at + timedelta(hours=3, minutes=1)
+    world.worker.run(replace(job, check=True, attempt=9), now=later)
+
+    done = world.stores.operations.get(op.id)
+    assert (done.state, done.error_code) == (OperationState.FAILED, "timed-out")
+    assert "after 181 minutes" in (done.error_message or "")
+    assert world.stores.vms.get(vm.name).state is VmState.FAILED
+    assert "stopped waiting" in world.notifier.named("failed")[0].details["reason"]
