@@ -10,11 +10,13 @@ from __future__ import annotations
 import fnmatch
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from beast import naming
 from beast.errors import (
+    BeastError,
     ConcurrencyError,
     ConflictError,
     ForbiddenError,
@@ -145,12 +147,15 @@ class Beast:
             return self._repeat(self._ops.get(op_id))
         try:
             vm = self._add_vm(caller, request, op_id=op_id, now=now, mine=mine, key=key)
-        except ConflictError as exc:
-            self._ops.update(
-                op.evolve(
-                    state=OperationState.FAILED, error_code="conflict", error_message=exc.message
+        except BeastError as exc:
+            # Close the claim, so a repeat of this request hears why instead of "still
+            # being processed" for ever; if storage itself is failing, that may fail too.
+            with suppress(BeastError):
+                self._ops.update(
+                    op.evolve(
+                        state=OperationState.FAILED, error_code=exc.code, error_message=exc.message
+                    )
                 )
-            )
             raise
         if op.vm_name != vm.name:
             op = self._ops.update(op.evolve(vm_name=vm.name))

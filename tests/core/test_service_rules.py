@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from beast.errors import ConflictError, ForbiddenError, LimitError, NotFoundError, ValidationError
+from beast.errors import (
+    ConflictError,
+    ForbiddenError,
+    LimitError,
+    NotFoundError,
+    UpstreamError,
+    ValidationError,
+)
 from beast.models import (
     Caller,
     OperationKind,
@@ -405,3 +412,17 @@ def test_an_operation_id_of_someone_else_is_refused_not_returned(core: Core) -> 
     with pytest.raises(ConflictError, match="already used"):
         core.up(BOB, operation_id="shared-id")
     assert core.ops.get(op.id).actor == ALICE.id and len(core.queue.jobs) == 1
+
+
+def test_a_vm_write_that_fails_closes_the_claim_so_a_repeat_hears_why(core: Core) -> None:
+    def storage_down(vm: Vm) -> Vm:
+        raise UpstreamError("Storage could not be reached (Table vms).")
+
+    core.vms.add = storage_down  # type: ignore[method-assign]
+    with pytest.raises(UpstreamError):
+        core.up(operation_id="op-storage-down")
+    failed = core.ops.get("op-storage-down")
+    assert (failed.state, failed.error_code) == (OperationState.FAILED, "upstream")
+    with pytest.raises(ConflictError, match="Storage could not be reached"):
+        core.up(operation_id="op-storage-down")
+    assert core.queue.jobs == []
