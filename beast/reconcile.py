@@ -159,6 +159,8 @@ class Reconciler:
             op = None
         if op is not None and (op.state.done or now - op.updated_at < STALE):
             return None
+        if op is None and vm.state is not VmState.DEPLOYING:
+            return self._restore(vm)
         self._queue.enqueue(
             Job(
                 kind=_TRANSITIONS[vm.state],
@@ -170,3 +172,19 @@ class Reconciler:
         return (
             f"{vm.state.value} made no progress since {op.updated_at if op else 'ever'}; re-queued"
         )
+
+    def _restore(self, vm: Vm) -> str | None:
+        """A VM marked busy by a request that died before writing its operation."""
+        if not self._arm.group_exists(vm.resource_group):
+            state = VmState.DELETED
+        else:
+            power = self._arm.power_state(group=vm.resource_group, vm=vm.name)
+            # Powered off but allocated counts as running: it is billed, and the next
+            # pass deallocates it.
+            state = {
+                PowerState.RUNNING: VmState.RUNNING,
+                PowerState.DEALLOCATED: VmState.STOPPED,
+                PowerState.STOPPED: VmState.RUNNING,
+            }.get(power, VmState.FAILED)
+        self._beast.mutate(vm.name, lambda v: v.evolve(state=state))
+        return f"{vm.state.value} with no operation behind it; restored to {state.value} from Azure"

@@ -329,3 +329,19 @@ def test_groups_that_cannot_be_listed_fail_the_run_after_the_repairs(
 
     assert list(report.failed) == ["resource groups"]
     assert world.stores.vms.get(vm.name).state is VmState.STOPPED
+
+
+def test_a_vm_left_busy_by_a_request_that_died_before_its_operation_is_restored(
+    world: World, reconciler: Reconciler
+) -> None:
+    vm = deploy(world)
+    # The request marked the VM stopping, then died before writing its operation.
+    world.beast.mutate(
+        vm.name, lambda v: v.evolve(state=VmState.STOPPING, operation_id="never-written")
+    )
+
+    report = reconciler.run(now=now())
+
+    assert world.stores.vms.get(vm.name).state is VmState.RUNNING
+    assert "no operation behind it; restored to running" in report.repairs[0]
+    assert world.pending_jobs() == 0  # nothing queued for an operation that does not exist
