@@ -156,11 +156,9 @@ def test_deleting_the_group_ends_a_power_operation_in_flight(
 
     resources.resource_groups.begin_delete(group).result()
 
-    # result(timeout) returns quietly on a timeout: wait first, so a slow machine fails clearly.
-    deallocating.wait(timeout=60)
-    assert deallocating.done(), "the preempted deallocation never ended"
+    # wait(timeout) returns quietly when time runs out: allow a loaded machine plenty.
     with pytest.raises(HttpResponseError) as caught:
-        deallocating.result()
+        deallocating.wait(timeout=60)
     assert caught.value.error.code == "OperationPreempted"
 
 
