@@ -115,13 +115,13 @@ class Beast:
         self._check_policy(caller, request, mine=mine)
         key = request.ssh_public_key or self._users.get_ssh_key(caller.id)
         if key is None and _needs_key(request.variant, caller):
-            raise ValidationError(
-                _why_key(request.variant, caller),
-                fields={
-                    "sshPublicKey": "Send one with the request, or remember one first "
-                    "with `/beast key ssh-ed25519 AAAA...`."
-                },
+            # Slack shows the field's text; the HTTP API shows both.
+            hint = (
+                "Save your public key first with `/beast key ssh-ed25519 AAAA...`, then ask again."
+                if caller.front_end == "slack"
+                else "Send your OpenSSH public key as sshPublicKey."
             )
+            raise ValidationError(_why_key(request.variant, caller), fields={"sshPublicKey": hint})
         if request.variant is Variant.VPN and not self._settings.vpn_root_certificate:
             raise LimitError(
                 "The vpn variant is not set up here: an admin must set BEAST_VPN_ROOT_CERT "

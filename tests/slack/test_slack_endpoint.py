@@ -138,6 +138,7 @@ def test_up_with_a_bad_value_names_the_option_in_slack_words(world: SlackWorld) 
 def test_up_ssh_without_a_saved_key_says_how_to_save_one(world: SlackWorld) -> None:
     answer = world.command("up --ssh")
     assert "/beast key ssh-ed25519" in answer.text
+    assert "with the request" not in answer.text  # a slash command cannot carry a key
     assert world.queue.jobs == []
 
 
