@@ -198,7 +198,16 @@ def banner(stack: Stack) -> str:
         lines.append(
             f'  .venv/bin/python -m local.slacksim "/beast up E4s_v3 1000" --user alice{target}'
         )
-    lines += ["", READY_LINE, ""]
+    key = stack.host.function_key
+    lines += [
+        f'  curl -H "x-functions-key: {key}" {host}/api/v1/vms',
+        "",
+        "The commands above are in README.md (What you can try). The URLs are also in",
+        ".local/stack.json, where the Slack CLI finds the host. Logs of every part follow.",
+        "",
+        READY_LINE,
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -212,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     def interrupt(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too: a launcher that started us in the background may have set it to be
+    # ignored, and Python keeps an ignored SIGINT ignored, so Ctrl-C would do nothing.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, interrupt)
     state_file = args.state_dir / "stack.json"
     try:
@@ -229,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 time.sleep(0.5)
     except KeyboardInterrupt:
-        print("\nStopping the local stack...", flush=True)
+        # Leaving the ``with`` block above has already stopped every part.
+        print("\nStopped the local stack: every process it started has exited.", flush=True)
         return 0
     except ServiceError as error:
         print(f"The local stack could not start: {error}", file=sys.stderr)

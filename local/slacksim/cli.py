@@ -4,8 +4,12 @@
 the fake Slack, signs the command the way Slack does, POSTs it to
 ``{host}/api/slack/events``, prints the ack, then prints each message that reaches the
 person (response_url posts, DMs, ephemerals, updates in the channel) until ``--wait``
-seconds pass, or ``--quiet`` seconds after a final-looking message, or ``--idle`` seconds
-with nothing new. ``--action ACTION_ID --value V`` clicks a button instead.
+seconds pass, or ``--quiet`` seconds after the answer is complete (an ack that promises
+nothing more, the one reply to a lookup, a ready/failed/stopped/deleted message or one
+with buttons), or ``--idle`` seconds with nothing new. ``--action ACTION_ID --value V``
+clicks a button instead; under each message with buttons it prints the flags that click
+them. Without ``--host`` it talks to the stack ``make run`` recorded in
+``.local/stack.json``, else to port 7071.
 
 ``python -m local.slacksim serve --port P [--state-file F]`` runs the fake Slack itself.
 """
@@ -13,6 +17,7 @@ with nothing new. ``--action ACTION_ID --value V`` clicks a button instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -26,13 +31,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from local.slacksim.render import looks_final, promises_news, render_message
+from local.slacksim.render import (
+    button_hints,
+    looks_final,
+    promises_news,
+    promises_one_reply,
+    render_message,
+)
 from local.slacksim.server import RunningSlackSim, start_slacksim
 from local.slacksim.signing import signed_action, signed_command
 from local.slacksim.state import dm_channel_id
 
 DEFAULT_PORT = 7075
 DEFAULT_STATE_FILE = Path(".local/slacksim.json")
+STACK_STATE_FILE = Path(".local/stack.json")  # written by `make run` while it runs
 DEFAULT_HOST = "http://127.0.0.1:7071"
 EVENTS_PATH = "/api/slack/events"
 POLL_SECONDS = 0.2
@@ -91,6 +103,15 @@ def sim_url(value: str | None, *, env: Mapping[str, str]) -> str:
         return str(json.loads(Path(value).read_text())["url"]).rstrip("/")
     except (OSError, ValueError, KeyError) as error:
         raise CliError(f"--sim {value}: not a URL nor a slacksim state file ({error})") from error
+
+
+def host_url(value: str | None, *, root: Path) -> str:
+    """Resolve ``--host``, then the host of the running ``make run`` stack, then port 7071."""
+    if value:
+        return value.rstrip("/")
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        return str(json.loads((root / STACK_STATE_FILE).read_text())["host"]).rstrip("/")
+    return DEFAULT_HOST
 
 
 def signing_secret(*, env: Mapping[str, str], root: Path) -> str:
@@ -152,7 +173,7 @@ def describe_ack(status: int, body: bytes) -> str:
     """Render the endpoint's immediate answer as a person would read it."""
     text = body.decode(errors="replace").strip()
     if not text:
-        return f"(HTTP {status}, empty ack)"
+        return EMPTY_ACK if status < 300 else f"(HTTP {status}, empty answer)"
     try:
         message = json.loads(text)
     except ValueError:
@@ -161,6 +182,16 @@ def describe_ack(status: int, body: bytes) -> str:
         rendered = render_message(message)
         return rendered if status < 300 and rendered else f"(HTTP {status}) {rendered or text}"
     return f"(HTTP {status}) {text}"
+
+
+EMPTY_ACK = "(empty ack: Slack shows nothing until Beast answers on the response_url)"
+
+
+def shown_text(message: Mapping[str, Any], *, user: str) -> str:
+    """The message as the person reads it, then the CLI flags that click each of its buttons."""
+    text = render_message(dict(message)) or "(no text)"
+    clicks = "".join(f"\n   click {hint} --user {user}" for hint in button_hints(dict(message)))
+    return text + clicks
 
 
 def _print_block(out: TextIO, label: str, text: str) -> None:
@@ -177,6 +208,23 @@ class Follow:
     idle: float
 
 
+@dataclass(frozen=True)
+class Followed:
+    """How following ended: messages shown, and why it stopped."""
+
+    shown: int
+    reason: str  # "complete", "idle" or "wait"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the ack told us about the rest of the answer."""
+
+    final_seen: bool = False  # the ack is the whole answer
+    answer_pending: bool = False  # empty ack (a click): the first reply is the answer
+    one_reply: bool = False  # a lookup: its single reply completes the answer
+
+
 def follow(
     sim: str,
     audience: Audience,
@@ -184,31 +232,40 @@ def follow(
     since: int,
     limits: Follow,
     out: TextIO,
-    final_seen: bool = False,
+    expect: Expect | None = None,
+    user: str = "alice",
     clock: Callable[[], float] = time.monotonic,
-) -> int:
-    """Print each new message for the person until a stop rule fires; return the count."""
+) -> Followed:
+    """Print each new message for the person until a stop rule fires; say how it ended."""
+    expect = expect or Expect()
+    final_seen, pending, one_reply = expect.final_seen, expect.answer_pending, expect.one_reply
     start = last_news = clock()
     shown = 0
+    if limits.wait <= 0:
+        return Followed(shown, "wait")
     while True:
-        now = clock()
-        if now - start >= limits.wait:
-            break
-        if final_seen and now - last_news >= limits.quiet:
-            break
-        if limits.idle and now - last_news >= limits.idle:
-            break
+        # Poll before judging, so news that came during the last sleep is never left out.
         for call in _json("GET", f"{sim}/_sim/calls?since={since}"):
             since = max(since, int(call["seq"]))
             label = seen_by(call, audience)
             if label is None:
                 continue
-            _print_block(out, label, render_message(call["args"]) or "(no text)")
+            message = call["args"]
+            seen = f"{label} · +{clock() - start:.1f} s"
+            _print_block(out, seen, shown_text(message, user=user))
             shown += 1
             last_news = clock()
-            final_seen = final_seen or looks_final(call["args"])
+            answered = pending and not promises_news(message)
+            final_seen = final_seen or looks_final(message) or one_reply or answered
+            pending = one_reply = False
+        now = clock()
+        if final_seen and now - last_news >= limits.quiet:
+            return Followed(shown, "complete")
+        if now - start >= limits.wait:
+            return Followed(shown, "wait")
+        if limits.idle and now - last_news >= limits.idle:
+            return Followed(shown, "idle")
         time.sleep(POLL_SECONDS)
-    return shown
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -223,13 +280,21 @@ def _send_parser() -> argparse.ArgumentParser:
     parser.add_argument("command", nargs="?", help='e.g. "/beast up E4s_v3 1000"')
     parser.add_argument("--user", default="alice", help="member name or id (default alice)")
     parser.add_argument("--channel", default="C0BEAST", help="channel id (default C0BEAST)")
-    parser.add_argument("--host", default=DEFAULT_HOST, help="local Functions host base URL")
+    parser.add_argument(
+        "--host",
+        help="local Functions host base URL (default: the one `make run` wrote to"
+        " .local/stack.json, else http://127.0.0.1:7071)",
+    )
     parser.add_argument("--events-url", help="full URL to POST to (overrides --host)")
     parser.add_argument(
         "--sim", help="fake Slack URL or state file (default: .local/slacksim.json)"
     )
-    parser.add_argument("--wait", type=float, default=120, help="seconds to follow (0: ack only)")
-    parser.add_argument("--quiet", type=float, default=2, help="stop this long after a final msg")
+    parser.add_argument(
+        "--wait", type=float, default=120, help="most seconds to follow (0: ack only)"
+    )
+    parser.add_argument(
+        "--quiet", type=float, default=2, help="stop this long after the answer is complete"
+    )
     parser.add_argument("--idle", type=float, default=30, help="stop after this long without news")
     parser.add_argument("--action", help="click a button: its action_id")
     parser.add_argument("--value", default="", help="the button's value (with --action)")
@@ -245,11 +310,17 @@ def send(argv: Sequence[str], *, out: TextIO, env: Mapping[str, str], root: Path
         raise CliError('give a command such as "/beast up E4s_v3 1000", or --action')
     sim = sim_url(args.sim, env=env)
     secret = signing_secret(env=env, root=root)
-    minted = _json(
-        "POST",
-        f"{sim}/_sim/response_urls",
-        {"user": args.user, "channel_id": args.channel, "original_ts": args.message_ts},
-    )
+    try:
+        minted = _json(
+            "POST",
+            f"{sim}/_sim/response_urls",
+            {"user": args.user, "channel_id": args.channel, "original_ts": args.message_ts},
+        )
+    except CliError as error:
+        raise CliError(
+            f"{error}\nThe fake Slack is not there: is `make run` going? Run this from the"
+            " directory it runs in, or pass --sim with the Fake Slack URL it printed."
+        ) from error
     who = {"user_id": minted["user_id"], "user_name": minted["user_name"]}
     if args.action:
         body, headers = signed_action(
@@ -274,19 +345,52 @@ def send(argv: Sequence[str], *, out: TextIO, env: Mapping[str, str], root: Path
             channel_name=minted["channel_name"],
         )
         said = f"{minted['user_name']}: {args.command}"
-    url = args.events_url or args.host.rstrip("/") + EVENTS_PATH
+    host = host_url(args.host, root=root)
+    url = args.events_url or host + EVENTS_PATH
     out.write(f"{said}\n")
-    status, ack = http("POST", url, body=body, headers=headers)
-    _print_block(out, f"ack · HTTP {status}", describe_ack(status, ack))
+    try:
+        status, ack = http("POST", url, body=body, headers=headers)
+    except CliError as error:
+        raise CliError(
+            f"{error}\nIs `make run` going? Pass --host with the Functions host URL it printed."
+        ) from error
+    answer = json.loads(ack) if ack.strip().startswith(b"{") else {}
+    user = str(minted["user_name"])
+    shown = shown_text(answer, user=user) if answer and status < 300 else None
+    _print_block(out, f"ack · HTTP {status}", shown or describe_ack(status, ack))
     if status >= 300:
         return 1
-    answer = json.loads(ack) if ack.strip().startswith(b"{") else {}
-    # An ack that promises news ("I'll message you when it's ready") is not the end.
-    final = bool(answer) and looks_final(answer) and not promises_news(answer)
+    # An ack that promises news ("I'll message you when it's ready") is not the end;
+    # any other non-empty ack is the whole answer.
+    expect = Expect(
+        final_seen=bool(answer) and not promises_news(answer),
+        answer_pending=not answer,
+        one_reply=bool(answer) and promises_one_reply(answer),
+    )
     audience = Audience(minted["user_id"], minted["channel_id"], minted["token"])
     limits = Follow(wait=args.wait, quiet=args.quiet, idle=args.idle)
-    follow(sim, audience, since=int(minted["seq"]), limits=limits, out=out, final_seen=final)
+    followed = follow(
+        sim, audience, since=int(minted["seq"]), limits=limits, out=out, expect=expect, user=user
+    )
+    if args.wait > 0 and followed.reason != "complete":
+        out.write(_why_stopped(followed, limits, host=host, sim=sim))
+        out.flush()
     return 0
+
+
+def _why_stopped(followed: Followed, limits: Follow, *, host: str, sim: str) -> str:
+    """Say why following ended before the answer looked complete, and what to do next."""
+    if followed.reason == "idle":
+        why = f"nothing new for {limits.idle:g} s (--idle)"
+    else:
+        why = f"{limits.wait:g} s passed (--wait)"
+    line = f"── stopped following: {why}; more may still come: /beast status NAME ──\n"
+    if followed.shown == 0:
+        line += (
+            f"No message reached the fake Slack at {sim}: if {host} is not the host"
+            " `make run` printed, pass --host with that one.\n"
+        )
+    return line
 
 
 def write_state_file(running: RunningSlackSim, path: Path) -> None:

@@ -2,12 +2,30 @@
 
 ``render_message({"blocks": [...]})`` gives one line per block: section text (with fields
 and an accessory button), header, context joined by `` · ``, buttons as ``[Stop] [Start]``,
-``---`` for a divider. A message without blocks renders its ``text``.
+``---`` for a divider. A message without blocks renders its ``text``. Slack's ``<...>``
+tokens read as Slack shows them: a date as its fallback text, a link as its label.
+``button_hints`` gives the CLI flags that click each of a message's buttons.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from typing import Any
+
+# <!date^1795663502^{date_short_pretty}|2026-11-26 03:25 UTC>, <https://x|label>, <https://x>
+_SLACK_TOKEN = re.compile(r"<(?:!date\^[^|>]*\|([^>]*)|((?:https?|mailto):[^|>]*)(?:\|([^>]*))?)>")
+
+
+def _readable(text: str) -> str:
+    """Replace Slack's date and link tokens with what the Slack client would display."""
+
+    def shown(match: re.Match[str]) -> str:
+        date_fallback, url, label = match.groups()
+        return date_fallback if date_fallback is not None else (label or url)
+
+    return _SLACK_TOKEN.sub(shown, text)
+
 
 # Words and emoji that mark the end of a job from the person's point of view.
 FINAL_MARKERS = (
@@ -30,11 +48,11 @@ FINAL_MARKERS = (
 def _text(obj: Any) -> str:
     """Text of a text object, a plain string, or a rich_text tree."""
     if isinstance(obj, str):
-        return obj
+        return _readable(obj)
     if not isinstance(obj, dict):
         return ""
     if "text" in obj and isinstance(obj["text"], str):
-        return obj["text"]
+        return _readable(obj["text"])
     if "text" in obj:
         return _text(obj["text"])
     if obj.get("type") == "image":
@@ -89,12 +107,39 @@ def render_message(message: dict[str, Any]) -> str:
     blocks = message.get("blocks") or []
     lines = [render_block(b) for b in blocks if isinstance(b, dict)]
     if not blocks and message.get("text"):
-        lines.append(str(message["text"]))
+        lines.append(_readable(str(message["text"])))
     for attachment in message.get("attachments") or []:
         inner = render_message(attachment) if isinstance(attachment, dict) else ""
         if inner:
             lines.append("| " + inner.replace("\n", "\n| "))
     return "\n".join(line for line in lines if line)
+
+
+def _buttons(message: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Each button of the message with the block_id of the block holding it."""
+    found: list[tuple[dict[str, Any], str]] = []
+    for block in message.get("blocks") or []:
+        if not isinstance(block, dict):
+            continue
+        block_id = str(block.get("block_id") or "")
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        candidates = [*elements, block.get("accessory")]
+        found += [
+            (e, block_id) for e in candidates if isinstance(e, dict) and e.get("type") == "button"
+        ]
+    return found
+
+
+def button_hints(message: dict[str, Any]) -> list[str]:
+    """For each button, its label and the CLI flags that click it (``--action ... --value ...``)."""
+    hints = []
+    for button, block_id in _buttons(message):
+        if not button.get("action_id"):
+            continue
+        hint = f"{_element(button)} --action {button['action_id']}"
+        hint += f" --value {shlex.quote(str(button['value']))}" if button.get("value") else ""
+        hints.append(hint + (f" --block-id {shlex.quote(block_id)}" if block_id else ""))
+    return hints
 
 
 def has_buttons(message: dict[str, Any]) -> bool:
@@ -114,7 +159,16 @@ def looks_final(message: dict[str, Any]) -> bool:
     return has_buttons(message) or any(marker in text for marker in FINAL_MARKERS)
 
 
+def _plain_text(message: dict[str, Any]) -> str:
+    return str(message.get("text", "")).lower().replace("\u2019", "'")
+
+
 def promises_news(message: dict[str, Any]) -> bool:
     """Whether an ack says more will come ("I'll message you when it's ready", "Looking up")."""
-    text = str(message.get("text", "")).lower().replace("\u2019", "'")
+    text = _plain_text(message)
     return "i'll " in text or "looking up" in text
+
+
+def promises_one_reply(message: dict[str, Any]) -> bool:
+    """Whether an ack announces a lookup whose single reply is the whole answer ("Looking up")."""
+    return "looking up" in _plain_text(message)
