@@ -95,6 +95,6 @@ def test_list_vms_kept_alive_connection(benchmark: BenchmarkFixture, api_host: R
     session = client(api_host)
     check(session.get(url, timeout=30))
     benchmark.group = "HTTP API (local host, Azurite)"
-    benchmark.extra_info["note"] = "same, kept-alive session (was 48 ms before TCP_NODELAY)"
+    benchmark.extra_info["note"] = "same, one kept-alive session"
 
     check(benchmark(session.get, url, timeout=30))

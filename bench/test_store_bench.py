@@ -15,6 +15,8 @@ from tests.factories import make_ready_vm, make_settings
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
+pytestmark = pytest.mark.benchmark(group="VM store (Table Storage on Azurite)")
+
 
 @pytest.fixture
 def vms(azurite: Azurite) -> TableVmStore:

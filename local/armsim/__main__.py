@@ -65,10 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CA bundle to trust: {sim.ca_bundle}", flush=True)
     print(f"Subscription: {sim.subscription_id}", flush=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    sim.stop()
+    # SIGINT too: started in the background, Python may inherit SIGINT ignored.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    finally:
+        sim.stop()
+        # A state file left behind would point clients at a simulator that is gone.
+        if args.state_file:
+            Path(args.state_file).unlink(missing_ok=True)
     return 0
 
 
