@@ -51,6 +51,7 @@ def find_size(name: str, catalogue: Sequence[SizeInfo], *, region: str) -> SizeI
         message = f"{short} is not available to this subscription in {region}.{hint}"
     else:
         message = f"There is no VM size {short} in {region}.{hint}"
+    message += " `sizes` lists what the region offers."
     raise UnknownSizeError(message, suggestions=suggestions)
 
 

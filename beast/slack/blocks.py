@@ -287,6 +287,11 @@ def vm_list(vms: Sequence[Vm], *, show_owner: bool = False) -> Message:
 def status(vm: Vm) -> Message:
     """``status NAME``: the VM's record, with action buttons."""
     lines = [_vm_line(vm, show_owner=True)]
+    if vm.state is VmState.DELETED:
+        # Its addresses and keep-alive belonged to resources that no longer exist.
+        if vm.error:
+            lines.append(f"Why: {vm.error}")
+        return Message("\n".join(lines), [_section("\n".join(lines))])
     if vm.jupyter_url:
         lines.append(f"JupyterHub: {vm.jupyter_url}")
     if vm.ssh_command:

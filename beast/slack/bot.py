@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 
 from beast import naming
 from beast.errors import BeastError, ValidationError
-from beast.models import Caller, OperationKind, ReplyTo, VmRequest
+from beast.models import Caller, OperationKind, ReplyTo, VmRequest, VmState
 from beast.service import Beast
 from beast.settings import Settings
 from beast.slack import blocks, commands
@@ -172,7 +172,9 @@ class Bot:
                 )
                 return Reply(blocks.queued(OperationKind.START, name))
             case commands.Down(name=name):
-                beast.status(caller, name)  # refuse now (not found, forbidden), not after a click
+                # Refuse now (not found, forbidden, already gone), not after a click.
+                if beast.status(caller, name).state is VmState.DELETED:
+                    return Reply(blocks.plain(f"{name} is already deleted; nothing is left."))
                 return Reply(blocks.confirm_delete(name))
             case commands.Keep(name=name, hours=hours):
                 return Reply(blocks.kept(beast.keep(caller, name, hours=hours, now=now)))

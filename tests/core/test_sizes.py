@@ -59,6 +59,7 @@ def test_an_unknown_size_with_nothing_close_has_no_suggestions() -> None:
         find_size("Standard_ZZ999", CATALOGUE, region="eastus")
     assert caught.value.suggestions == []
     assert "Close matches" not in caught.value.message
+    assert "`sizes` lists what the region offers" in caught.value.message  # a next step
 
 
 def test_a_restricted_size_says_it_is_not_available_to_this_subscription_in_the_region() -> None:

@@ -341,3 +341,18 @@ def test_requests_from_another_workspace_are_refused_when_a_team_is_set(
     assert theirs.queue.jobs == [] and theirs.vms.list() == []
     theirs.click(blocks.ACTION_STOP, "x")  # a click is answered on its response_url
     assert "serves another Slack workspace" in theirs.replies()[-1]["text"]
+
+
+def test_down_on_a_deleted_vm_says_so_instead_of_asking_to_confirm(world: SlackWorld) -> None:
+    name = deployed(world)
+    world.set_state(name, VmState.DELETED)
+    answer = world.command(f"down {name}")
+    assert "already deleted" in answer.text
+    assert "beast_delete" not in str(answer.json.get("blocks", ""))
+
+
+def test_status_of_a_deleted_vm_shows_no_stale_addresses(world: SlackWorld) -> None:
+    name = deployed(world)
+    world.set_state(name, VmState.DELETED)
+    text = world.command(f"status {name}").text
+    assert "deleted" in text and "JupyterHub" not in text and "SSH" not in text
