@@ -8,12 +8,14 @@ BIN := $(VENV)/bin
 deps: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@echo "Installing Python packages into $(VENV) (about 20 s the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -r requirements.txt --group dev
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "Installing Azurite from npm (about 20 s the first time)..."
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
