@@ -259,11 +259,14 @@ def follow(
             final_seen = final_seen or looks_final(message) or one_reply or answered
             pending = one_reply = False
         now = clock()
-        if final_seen and now - last_news >= limits.quiet:
+        out_of_time = now - start >= limits.wait
+        idle = bool(limits.idle) and now - last_news >= limits.idle
+        # Once the answer is complete, whichever rule ends the wait, nothing is missing.
+        if final_seen and (now - last_news >= limits.quiet or out_of_time or idle):
             return Followed(shown, "complete")
-        if now - start >= limits.wait:
+        if out_of_time:
             return Followed(shown, "wait")
-        if limits.idle and now - last_news >= limits.idle:
+        if idle:
             return Followed(shown, "idle")
         time.sleep(POLL_SECONDS)
 
