@@ -18,6 +18,7 @@ from local.armsim.engine.errors import (
     ExpressionError,
     validation_failed,
 )
+from local.armsim.engine.expressions import type_name
 from local.armsim.engine.functions import EvalContext
 from local.armsim.engine.values import evaluate_value
 
@@ -126,7 +127,7 @@ def _validate(name: str, kind: str, definition: dict[str, Any], value: Any) -> N
     if not type_ok:
         raise validation_failed(
             "Template parameter JToken type is not valid. "
-            f"Expected '{expected}'. Actual '{_jtoken_type(value)}'. "
+            f"Expected '{expected}'. Actual '{type_name(value)}'. "
             "Please see https://aka.ms/resource-manager-parameter-files for usage details."
         )
 
@@ -167,19 +168,3 @@ def _same(a: Any, b: Any) -> bool:
 
 def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-
-
-def _jtoken_type(value: Any) -> str:
-    if value is None:
-        return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Float"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "Array"
-    return "Object"
