@@ -82,6 +82,9 @@ class Sweep:
             if vm.name in report.failed:
                 continue  # logged with its resource id when its metrics failed
             try:
+                # Judge the record as it is now, not as it was before the metrics came back:
+                # a Keep-alive click in between must save the VM.
+                vm = self._vms.get(vm.name)
                 verdict = judge(vm, activity.get((vm.vm_id or "").lower()), self._rules, now)
                 if verdict is Verdict.LEAVE:
                     report.left.append(vm.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -379,3 +380,25 @@ def test_a_long_download_with_idle_cpu_is_not_warned(world: World, sweep: Sweep)
     report = sweep.warn(now=now(), stop_at=now() + timedelta(hours=1))
 
     assert report.left == [vm.name] and world.notifier.named("idle_warning") == []
+
+
+def test_a_keep_click_while_metrics_are_read_still_saves_the_vm(
+    world: World, idle_and_busy: tuple[Vm, Vm]
+) -> None:
+    idle, _ = idle_and_busy
+    evening = now()
+    make_sweep(world).warn(now=evening, stop_at=evening + timedelta(hours=1))
+    stop_time = evening + timedelta(hours=1)
+
+    class KeepDuringFetch:
+        """The real metrics client; the owner clicks Keep alive while it answers."""
+
+        def activity(self, vm_ids: Any, **window: Any) -> Any:
+            world.beast.keep(ALICE, idle.name, hours=4, now=stop_time)
+            return metrics_client(world).activity(vm_ids, **window)
+
+    report = make_sweep(world, metrics=KeepDuringFetch).stop(now=stop_time)
+
+    assert idle.name not in report.acted
+    assert stop_ops(world, idle) == []
+    assert world.stores.vms.get(idle.name).state is VmState.RUNNING
