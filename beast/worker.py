@@ -74,9 +74,21 @@ class Worker:
         self._mutate = mutate
         self._sizes = sizes
 
-    def answer(self, query: SizesQuery) -> None:
+    def answer(self, query: SizesQuery, *, last_attempt: bool = False) -> None:
         """Look the sizes up in ARM and send the answer to whoever asked."""
-        offers = self._sizes(region=query.region, contains=query.contains)
+        try:
+            offers = self._sizes(region=query.region, contains=query.contains)
+        except Exception as exc:
+            if not last_attempt:
+                raise  # the queue retries
+            log.exception("sizes in %s gave up after its last attempt", query.region)
+            reason = exc.message if isinstance(exc, BeastError) else "Beast hit an internal error"
+            self._notifier.progress(
+                query.reply,
+                vm_name="",
+                text=f"I could not look up the sizes in {query.region}: {reason} Try again later.",
+            )
+            return
         self._notifier.sizes(query.reply, region=query.region, offers=offers)
 
     def run(self, job: Job, *, now: datetime, last_attempt: bool = False) -> None:

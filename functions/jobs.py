@@ -20,8 +20,8 @@ def run_job(msg: func.QueueMessage) -> None:
     if job is None:
         log.error("dropped malformed job message %s", msg.id)
         return
-    if isinstance(job, SizesQuery):
-        services().worker.answer(job)
-        return
     last = (msg.dequeue_count or 1) >= MAX_DEQUEUE_COUNT
+    if isinstance(job, SizesQuery):
+        services().worker.answer(job, last_attempt=last)
+        return
     services().worker.run(job, now=datetime.now(UTC), last_attempt=last)

@@ -9,9 +9,16 @@ from datetime import timedelta
 import pytest
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 
-from beast.errors import ConflictError, ForbiddenError, ThrottledError
+from beast.errors import ConflictError, ForbiddenError, ThrottledError, UpstreamError
 from beast.models import Operation, OperationKind, OperationState, Variant, VmState
-from beast.ports import DeploymentState, DeploymentStatus, Job, PowerState, QueueMessage
+from beast.ports import (
+    DeploymentState,
+    DeploymentStatus,
+    Job,
+    PowerState,
+    QueueMessage,
+    SizesQuery,
+)
 from beast.requests import build_request
 from tests.core.conftest import ALICE, BOB, World, now, reply_to
 from tests.factories import SSH_KEY
@@ -338,3 +345,21 @@ def test_an_operation_azure_never_finishes_fails_after_the_wait_limit(world: Wor
     assert "after 181 minutes" in (done.error_message or "")
     assert world.stores.vms.get(vm.name).state is VmState.FAILED
     assert "stopped waiting" in world.notifier.named("failed")[0].details["reason"]
+
+
+def test_a_sizes_question_that_azure_cannot_answer_is_told_on_its_last_try(
+    world: World,
+) -> None:
+    world.armsim.sim_post(
+        "/_sim/faults",
+        {"kind": "error", "method": "GET", "path": "(?i)/skus", "status": 403, "count": 5},
+    )
+    query = SizesQuery(region="eastus", contains="E4", reply=reply_to(ALICE))
+    with pytest.raises(UpstreamError):
+        world.worker.answer(query)  # not the last delivery: the queue retries
+    assert world.notifier.calls == []
+
+    world.worker.answer(query, last_attempt=True)
+
+    [told] = world.notifier.named("progress")
+    assert "could not look up the sizes in eastus" in told.details["text"]
