@@ -46,6 +46,18 @@ _FIELD_WORDS = {
 }
 
 
+# A private key pasted by mistake (PEM, OpenSSH or PuTTY): refused without a word of it.
+_PRIVATE_KEY = re.compile(r"PRIVATE KEY|PuTTY-User-Key-File|Private-Lines:", re.IGNORECASE)
+PRIVATE_KEY_REFUSED = (
+    "That is a private key: Beast did not save it, and it should never leave your computer. "
+    "Send the public half instead, the one line of `~/.ssh/id_ed25519.pub`: "
+    "`/beast key ssh-ed25519 AAAA... you@laptop`."
+)
+NOT_A_PUBLIC_KEY = (
+    "That is not an OpenSSH public key. Paste the one line of your `.pub` file, e.g. "
+    "`/beast key ssh-ed25519 AAAA... you@laptop` (no key yet? `ssh-keygen -t ed25519`)."
+)
+
 RequestBuilder = Callable[..., VmRequest]
 UrlPoster = Callable[[str, dict[str, Any]], bool]
 
@@ -177,13 +189,25 @@ class Bot:
                     return Reply(blocks.plain(f"{name} is already deleted; nothing is left."))
                 return Reply(blocks.confirm_delete(name))
             case commands.Keep(name=name, hours=hours):
-                return Reply(blocks.kept(beast.keep(caller, name, hours=hours, now=now)))
+                try:
+                    vm = beast.keep(caller, name, hours=hours, now=now)
+                except ValidationError as exc:
+                    # The generic answer's example is for "up"; this one is about "keep".
+                    example = f"/beast keep {name} {blocks.KEEP_BUTTON_HOURS}h"
+                    return Reply(blocks.plain(f"{exc.message} For example: `{example}`."))
+                return Reply(blocks.kept(vm))
             case commands.Sizes(contains=contains):
                 # The catalogue lives in ARM: looked up from the queue, never before the ack.
                 region = beast.ask_sizes(region=None, contains=contains, reply=reply)
                 return Reply(blocks.plain(f"Looking up sizes in {region}…"))
             case commands.Key(public_key=key):
-                beast.remember_ssh_key(caller, key)
+                if _PRIVATE_KEY.search(key):
+                    # Never echoed, never handed to the service (which might store or log it).
+                    return Reply(blocks.plain(PRIVATE_KEY_REFUSED))
+                try:
+                    beast.remember_ssh_key(caller, key)
+                except ValidationError:
+                    return Reply(blocks.plain(NOT_A_PUBLIC_KEY))
                 return Reply(blocks.key_saved(key))
         raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
@@ -248,6 +272,10 @@ class Bot:
             beast.delete(caller, name, reply=reply, now=now, operation_id=op_id)
             return Reply(blocks.queued(OperationKind.DELETE, name), replace_original=confirming)
         if action_id == blocks.ACTION_CANCEL:
+            # Another confirmation's Delete may already have been clicked: never claim it stays.
+            if beast.status(caller, name).state in {VmState.DELETING, VmState.DELETED}:
+                text = f"Too late to cancel: *{name}* is already being deleted."
+                return Reply(blocks.plain(text), replace_original=True)
             return Reply(blocks.cancelled(name), replace_original=True)
         return Reply(blocks.plain("That button is no longer supported."))
 

@@ -18,7 +18,8 @@ a long dash that a Slack client typed in place of ``--`` counts as ``--``)::
     stop NAME                  deallocate (no compute billing while stopped)
     start NAME
     down NAME                  delete the VM and everything with it (asks first)
-    keep NAME [4h|2d]          skip the idle shutdown for a while (default 4h)
+    keep NAME [4h|2d]          skip the idle shutdown for a while (default 4h;
+                               "4 hours" and "2 days" read the same)
     sizes [FILTER]             sizes in the region, with quota and price
     key ssh-ed25519 AAAA...    remember your SSH public key for --ssh
     help
@@ -53,7 +54,8 @@ MAX_KEEP_HOURS = 24 * 365  # a sanity bound; the service applies the real policy
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _SIZE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _DISK = re.compile(r"^(\d{1,6})(?:gb|g)?$", re.IGNORECASE)
-_DURATION = re.compile(r"^(\d{1,5})([hd]?)$", re.IGNORECASE)
+_DURATION = re.compile(r"^(\d{1,5}) ?(h|hrs?|hours?|d|days?)?$", re.IGNORECASE)
+_DURATION_UNIT = re.compile(r"^(h|hrs?|hours?|d|days?)$", re.IGNORECASE)
 _DASHES = re.compile(r"[\u2012\u2013\u2014\u2015\u2212]+")  # what smart punctuation makes of "--"
 _VALUE_OPTIONS = {"disk", "name", "region", "ttl", "from"}
 
@@ -170,13 +172,19 @@ def _no_more(words: list[str], verb: str) -> None:
 
 
 def parse_duration_hours(text: str) -> int:
-    """``4h`` / ``2d`` / ``4`` to whole hours, 1 to ``MAX_KEEP_HOURS``."""
+    """``4h`` / ``2d`` / ``4`` / ``4 hours`` to whole hours, 1 to ``MAX_KEEP_HOURS``."""
     match = _DURATION.match(text)
     if not match:
         raise _usage(f"`{_clip(text)}` is not a duration: use hours or days, e.g. `4h` or `2d`.")
-    hours = int(match.group(1)) * (24 if match.group(2).lower() == "d" else 1)
-    if not 1 <= hours <= MAX_KEEP_HOURS:
-        raise _usage(f"`{_clip(text)}` is not a duration I can keep a VM for.")
+    unit = (match.group(2) or "h").lower()
+    hours = int(match.group(1)) * (24 if unit.startswith("d") else 1)
+    if hours < 1:
+        raise _usage(
+            f"`{_clip(text)}` is not a duration I can keep a VM for: "
+            "keep it at least 1 hour, e.g. `4h` or `2d`."
+        )
+    if hours > MAX_KEEP_HOURS:
+        raise _usage(f"`{_clip(text)}` is not a duration I can keep a VM for, e.g. `4h` or `2d`.")
     return hours
 
 
@@ -289,8 +297,11 @@ def parse(text: str) -> Command:
             return verbs[verb](name=name)
         case "keep":
             name = _name(rest, verb)
-            hours = parse_duration_hours(rest[1]) if len(rest) > 1 else 4
-            _no_more(rest[2:], verb)
+            duration = rest[1:2]
+            if len(rest) > 2 and _DURATION_UNIT.match(rest[2]):
+                duration = rest[1:3]  # "4 h", "2 days": the unit typed as its own word
+            hours = parse_duration_hours(" ".join(duration)) if duration else 4
+            _no_more(rest[1 + len(duration) :], verb)
             return Keep(name=name, hours=hours)
         case "sizes":
             if len(rest) > 1:
