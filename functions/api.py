@@ -6,7 +6,8 @@ trigger accepts every method so a wrong one gets Beast's 405 problem, not a bare
 404 from the host.
 """
 
-from urllib.parse import urlsplit
+from collections import Counter
+from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 
@@ -27,9 +28,16 @@ def to_api_request(req: func.HttpRequest) -> ApiRequest:
         path=urlsplit(req.url).path,  # never the query: it may hold the function key
         route_params=dict(req.route_params),
         query=dict(req.params),
+        repeated_query=repeated_query_names(req.url),
         headers=ApiRequest.lower_headers(dict(req.headers.items())),
         body=req.get_body() or b"",
     )
+
+
+def repeated_query_names(url: str) -> frozenset[str]:
+    """Query parameter names that ``url`` carries more than once."""
+    counts = Counter(name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    return frozenset(name for name, count in counts.items() if count > 1)
 
 
 def to_http_response(response: ApiResponse) -> func.HttpResponse:

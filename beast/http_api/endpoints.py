@@ -8,7 +8,7 @@ id (logged with its traceback, which never reaches the caller).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from beast.errors import BeastError
 from beast.http_api import handlers
@@ -64,7 +64,14 @@ def handle(
 ) -> ApiResponse:
     """Answer ``request`` with ``endpoint``'s handler for its method; never raises."""
     instance = request.path.split("?", 1)[0][:300]
-    handler = endpoint.methods.get(request.method.upper())
+    method = request.method.upper()
+    handler = endpoint.methods.get(method)
+    if handler is None and method == "HEAD":
+        # Every GET resource answers HEAD too (RFC 9110): the GET's status and headers.
+        get = endpoint.methods.get("GET")
+        if get is not None:
+            answer = handle(endpoint, replace(request, method="GET"), context=context)
+            return replace(answer, body=b"")
     if handler is None:
         allowed = ", ".join(endpoint.methods)
         return problem_response(
@@ -72,6 +79,16 @@ def handle(
             f"{request.method[:10]} is not allowed here; use {allowed}.",
             instance=instance,
             headers={"Allow": allowed},
+        )
+    repeated = sorted(request.repeated_query - {"code"})  # ``code`` is the host's key
+    if repeated:
+        return from_api_problem(
+            ApiProblem(
+                "validation",
+                f"?{repeated[0][:40]} is given more than once; give each query parameter once.",
+                fields={name[:40]: "Give it once." for name in repeated},
+            ),
+            instance=instance,
         )
     try:
         # Built inside the try: a broken setting becomes a logged 500 problem.

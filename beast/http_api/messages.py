@@ -19,6 +19,8 @@ class ApiRequest:
     path: str  # as the client sent it, for logs and problem ``instance``
     route_params: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
+    # Query names the client sent more than once (``query`` keeps only one of the values).
+    repeated_query: frozenset[str] = frozenset()
     headers: Mapping[str, str] = field(default_factory=dict)  # names lower-cased
     body: bytes = b""
 
