@@ -142,6 +142,18 @@ class Worker:
             if job.check:
                 raise RuntimeError(f"deployment {vm.deployment_name} vanished")
             self._start_deployment(job, vm)
+            if self._deleted_meanwhile(vm.name, op):
+                # A `down` came while this job made the group: its job may have found no
+                # group and closed the record, which would leave this VM running, billed.
+                self._arm.begin_delete_group(vm.resource_group)
+                self._finish(
+                    op,
+                    state=OperationState.FAILED,
+                    now=now,
+                    code="superseded",
+                    message=f"{vm.name} was deleted while it deployed; Beast removed it.",
+                )
+                return
             self._notifier.progress(
                 job.reply, vm_name=vm.name, text=f"Azure accepted the deployment of {vm.name}."
             )
@@ -161,6 +173,16 @@ class Worker:
             self._fail(
                 job, op, code=code, message=f"Azure could not deploy {vm.name}: {message}", now=now
             )
+
+    def _deleted_meanwhile(self, name: str, op: Operation) -> bool:
+        """True when a delete replaced this deployment's operation on the VM's record."""
+        now_vm = self._vms.get(name)
+        # Only a delete can replace a deploying VM's operation; a name reused after the
+        # delete names a new deployment in the same group, which must not be touched.
+        return now_vm.operation_id != op.id and now_vm.state in {
+            VmState.DELETING,
+            VmState.DELETED,
+        }
 
     def _start_deployment(self, job: Job, vm: Vm) -> None:
         """Check size and quota, then start the deployment; nothing is created before the checks."""

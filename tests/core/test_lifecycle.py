@@ -363,3 +363,31 @@ def test_a_sizes_question_that_azure_cannot_answer_is_told_on_its_last_try(
 
     [told] = world.notifier.named("progress")
     assert "could not look up the sizes in eastus" in told.details["text"]
+
+
+def test_a_down_while_the_deploy_job_creates_the_group_leaves_nothing_billed(
+    world: World,
+) -> None:
+    vm, op = up(world)
+    world.queue_client.clear_messages()  # this test runs the deploy job itself
+    job = Job(kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE))
+    real_sizes = world.worker._arm.sizes
+    down: list[Operation] = []
+
+    def sizes_while_someone_deletes(region: str) -> object:
+        # The person runs `down` while the deploy job reads the catalogue; the delete
+        # job finds no resource group yet and closes the record.
+        down.append(world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now()))
+        assert world.drain(down[0].id).state is OperationState.SUCCEEDED
+        return real_sizes(region)
+
+    world.worker._arm.sizes = sizes_while_someone_deletes  # type: ignore[method-assign]
+    world.worker.run(job, now=now())
+
+    done = world.stores.operations.get(op.id)
+    assert (done.state, done.error_code) == (OperationState.FAILED, "superseded")
+    assert world.stores.vms.get(vm.name).state is VmState.DELETED
+    deadline = now() + timedelta(seconds=10)
+    while world.arm.group_exists(vm.resource_group) and now() < deadline:
+        pass  # the simulator deletes the group in milliseconds
+    assert not world.arm.group_exists(vm.resource_group)
