@@ -37,8 +37,10 @@ _SSH_KEY = re.compile(
 def parse_ttl(text: str) -> timedelta:
     """``90m``, ``8h``, ``3d`` (a bare number means hours)."""
     match = _TTL.match(text.strip().lower())
-    if not match or int(match.group(1)) == 0:
+    if not match:
         raise ValueError("Use a time like 90m, 8h or 3d.")
+    if int(match.group(1)) == 0:
+        raise ValueError("A time-to-live must be at least 1 minute, e.g. 90m, 8h or 3d.")
     ttl = timedelta(**{_TTL_UNITS[match.group(2)]: int(match.group(1))})
     if ttl > MAX_TTL:
         raise ValueError("The longest time-to-live is 90 days.")

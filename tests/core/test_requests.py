@@ -151,6 +151,10 @@ def test_ttl_of_zero_beyond_90_days_or_unreadable_is_refused_naming_ttl(text: st
     assert "ttl" in refusal(ttl=text).fields
 
 
+def test_a_zero_ttl_is_told_the_shortest_allowed() -> None:
+    assert "at least 1 minute" in refusal(ttl="0h").fields["ttl"]
+
+
 # --- ssh keys -------------------------------------------------------------------------
 
 
