@@ -519,6 +519,8 @@ def _why_key(variant: Variant, caller: Caller) -> str:
 
 def _refusal(vm: Vm, kind: OperationKind) -> str:
     """Why ``kind`` cannot happen to ``vm`` now, in words a person can act on."""
+    if kind is OperationKind.DELETE and vm.state is VmState.DELETING:
+        return f"{vm.name} is already being deleted."
     if vm.state in _BUSY:
         return f"{vm.name} is {vm.state.value} right now; try again when that has finished."
     if vm.state is VmState.DELETED:

@@ -48,6 +48,15 @@ MAX_WAIT = {
     OperationKind.STOP: timedelta(hours=1),
     OperationKind.DELETE: timedelta(hours=2),
 }
+# The VM's state when an operation fails. A start or stop that Azure refused leaves the
+# VM as it was (a failed stop leaves it running, billed), and the person must be able to
+# try again at once: a ``failed`` VM can only be deleted until reconciliation repairs it.
+_AFTER_FAILURE = {
+    OperationKind.DEPLOY: VmState.FAILED,
+    OperationKind.START: VmState.STOPPED,
+    OperationKind.STOP: VmState.RUNNING,
+    OperationKind.DELETE: VmState.FAILED,
+}
 
 
 class Worker:
@@ -117,7 +126,11 @@ class Worker:
             log.exception("operation %s gave up after its last attempt", op.id)
             reason = exc.message if isinstance(exc, BeastError) else "Beast hit an internal error"
             self._fail(
-                job, op, code="gave-up", message=f"{reason}; gave up after retries.", now=now
+                job,
+                op,
+                code="gave-up",
+                message=f"{reason.rstrip('.')}; gave up after retries.",
+                now=now,
             )
 
     # --- deploy ------------------------------------------------------------------
@@ -247,6 +260,7 @@ class Worker:
                 code="vm-missing",
                 now=now,
                 message=f"{vm.name} no longer exists in Azure; delete it with `down`.",
+                vm_state=VmState.FAILED,
             )
             return
         in_flight = (
@@ -317,10 +331,11 @@ class Worker:
         message: str,
         now: datetime,
         gone: bool = False,
+        vm_state: VmState | None = None,
     ) -> None:
         """Record the failure on the operation and the VM, and tell the person."""
         # ``gone``: nothing exists in Azure, so the record is closed rather than failed.
-        new_state = VmState.DELETED if gone else VmState.FAILED
+        new_state = VmState.DELETED if gone else vm_state or _AFTER_FAILURE[job.kind]
         self._mutate(job.vm_name, lambda v: v.evolve(state=new_state, error=message[:1000]))
         self._finish(op, state=OperationState.FAILED, now=now, code=code, message=message)
         self._notifier.failed(job.reply, vm_name=job.vm_name, kind=job.kind, reason=message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -193,3 +194,142 @@ def test_down_right_after_up_leaves_no_resource_group_behind(stack: Stack) -> No
     assert name not in stack.vms_in_azure()  # nothing billed behind a deleted record
     assert f"rg-{name}" not in stack.groups()
     assert deployed["state"] == "failed", deployed
+
+
+def _running(dev: Person, *, name: str | None = None) -> str:
+    vm = name or _name()
+    up = dev.up(vm)
+    assert up.status_code == 202, up.text
+    assert dev.wait(up.json()["id"])["state"] == "succeeded"
+    return vm
+
+
+def test_stop_right_after_up_and_start_while_stopping_are_refused_with_the_reason(
+    stack: Stack,
+) -> None:
+    dev = Person(stack.start())
+    name = _name()
+    up = dev.up(name)
+
+    early = dev.call("POST", f"vms/{name}/stop")
+
+    assert early.status_code == 409, early.text
+    assert "deploying right now" in early.json()["detail"]
+    assert dev.wait(up.json()["id"])["state"] == "succeeded"
+    stop = dev.call("POST", f"vms/{name}/stop")
+    assert stop.status_code == 202, stop.text
+    start = dev.call("POST", f"vms/{name}/start")
+    assert start.status_code == 409, start.text
+    assert "stopping right now" in start.json()["detail"]
+    assert dev.wait(stop.json()["id"])["state"] == "succeeded"
+    assert stack.vms_in_azure()[name] == "deallocated"
+
+
+def test_two_downs_at_once_make_one_delete(stack: Stack) -> None:
+    dev = Person(stack.start())
+    name = _running(dev)
+    answers: list[requests.Response] = []
+    barrier = threading.Barrier(2)
+
+    def down() -> None:
+        barrier.wait()
+        answers.append(dev.call("DELETE", f"vms/{name}"))
+
+    threads = [threading.Thread(target=down) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+    accepted = next(a for a in answers if a.status_code == 202)
+    refused = next(a for a in answers if a.status_code == 409)
+    assert "being deleted" in refused.json()["detail"]
+    assert dev.wait(accepted.json()["id"])["state"] == "succeeded"
+    assert dev.vm(name)["state"] == "deleted"
+    assert name not in stack.vms_in_azure()
+
+
+def test_two_people_asking_for_one_name_at_once_get_one_vm(stack: Stack) -> None:
+    host = stack.start()
+    people = [Person(host, "ann@example.com"), Person(host, "ben@example.com")]
+    name = _name()
+    answers: dict[int, requests.Response] = {}
+    barrier = threading.Barrier(2)
+
+    def up(index: int) -> None:
+        barrier.wait()
+        answers[index] = people[index].up(name)
+
+    threads = [threading.Thread(target=up, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers.values()) == [202, 409], answers
+    won = 0 if answers[0].status_code == 202 else 1
+    winner, loser = people[won], people[1 - won]
+    assert "already exists" in answers[1 - won].json()["detail"]
+    assert winner.wait(answers[won].json()["id"])["state"] == "succeeded"
+    assert loser.call("GET", f"vms/{name}").status_code == 403
+    assert list(stack.vms_in_azure()) == [name]
+
+
+def test_a_host_that_dies_while_a_deploy_check_waits_is_replaced_and_the_job_finishes(
+    stack: Stack,
+) -> None:
+    stack.armsim.sim_put("/_sim/delays", {"vm_create": 4000})
+    first = stack.start()
+    dev = Person(first)
+    name = _name()
+    up = dev.up(name)
+    assert up.status_code == 202, up.text
+    operation = up.json()["id"]
+    deadline = time.monotonic() + 30
+    while dev.operation(operation)["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    first.stop()  # the instance dies with the deployment under way and a check queued
+
+    dev = Person(stack.start())
+
+    assert dev.wait(operation)["state"] == "succeeded"
+    assert dev.vm(name)["state"] == "running"
+    assert list(stack.vms_in_azure()) == [name]
+    puts = stack.armsim.requests_log(method="PUT", path="(?i)/deployments/")
+    assert len(puts) == 1
+
+
+def test_throttled_deployment_checks_still_end_in_a_running_vm(stack: Stack) -> None:
+    stack.fault(kind="throttle", method="GET", path="(?i)/deployments/", count=4, retry_after=1)
+    dev = Person(stack.start())
+    name = _running(dev)
+    assert dev.vm(name)["state"] == "running"
+
+
+def test_a_stop_azure_keeps_failing_leaves_a_vm_that_can_be_stopped_again(stack: Stack) -> None:
+    dev = Person(stack.start())
+    name = _running(dev)
+    stack.fault(
+        kind="error",
+        method="POST",
+        path="(?i)/deallocate",
+        status=500,
+        code="InternalServerError",
+        message="Something broke.",
+        count=100,  # every try of every delivery (the SDK itself retries a 500 three times)
+    )
+
+    stop = dev.call("POST", f"vms/{name}/stop")
+
+    failed = dev.wait(stop.json()["id"], timeout=120)
+    assert failed["state"] == "failed", failed
+    stack.armsim.sim_request("DELETE", "/_sim/faults")
+    assert stack.vms_in_azure()[name] == "running"  # still billed, and the person is told
+    vm = dev.vm(name)
+    assert vm["state"] == "running", vm
+    again = dev.call("POST", f"vms/{name}/stop")
+    assert again.status_code == 202, again.text
+    assert dev.wait(again.json()["id"])["state"] == "succeeded"
+    assert stack.vms_in_azure()[name] == "deallocated"

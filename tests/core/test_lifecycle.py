@@ -391,3 +391,38 @@ def test_a_down_while_the_deploy_job_creates_the_group_leaves_nothing_billed(
     while world.arm.group_exists(vm.resource_group) and now() < deadline:
         pass  # the simulator deletes the group in milliseconds
     assert not world.arm.group_exists(vm.resource_group)
+
+
+def test_a_stop_that_gives_up_leaves_the_vm_running_so_it_can_be_stopped_again(
+    world: World,
+) -> None:
+    vm, op = up(world)
+    world.drain(op.id)
+    stop = world.beast.stop(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    world.queue_client.clear_messages()  # this test delivers the job itself
+    job = Job(kind=OperationKind.STOP, operation_id=stop.id, vm_name=vm.name, reply=reply_to(ALICE))
+
+    def failing(*, group: str, vm: str) -> None:
+        raise UpstreamError(f"Azure failed while deallocating {vm}: InternalServerError.")
+
+    world.worker._arm.begin_deallocate = failing  # type: ignore[method-assign]
+    world.worker.run(job, now=now(), last_attempt=True)
+
+    done = world.stores.operations.get(stop.id)
+    assert (done.state, done.error_code) == (OperationState.FAILED, "gave-up")
+    assert done.error_message == (
+        f"Azure failed while deallocating {vm.name}: InternalServerError; gave up after retries."
+    )
+    # Still running and billed: the record says so, and another stop is accepted.
+    recorded = world.stores.vms.get(vm.name)
+    assert recorded.state is VmState.RUNNING and "InternalServerError" in (recorded.error or "")
+    again = world.beast.stop(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    assert again.state is OperationState.QUEUED
+
+
+def test_a_second_down_of_a_deleting_vm_says_it_is_already_being_deleted(world: World) -> None:
+    vm, op = up(world)
+    world.drain(op.id)
+    world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    with pytest.raises(ConflictError, match="already being deleted"):
+        world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now())
