@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ import requests
 
 from local.armsim.testing import ArmSim
 from local.azurite import Azurite
-from local.host.launch import RunningHost, start_host
+from local.host.launch import ROOT, RunningHost, start_host
 from local.stack import host_overrides
 from tests.http_api.conftest import SSH_KEY
 
@@ -95,8 +96,14 @@ class Person:
 class Stack:
     """Hosts started for one test on its own tables and queue, all stopped at the end."""
 
-    def __init__(self, azurite: Azurite, armsim: ArmSim) -> None:
+    def __init__(self, azurite: Azurite, armsim: ArmSim, *, host_json: Path) -> None:
         self.armsim = armsim
+        # The app's host.json, but a failed job shows again after one second, not ten,
+        # so a job's five deliveries take seconds.
+        settings = json.loads((ROOT / "host.json").read_text(encoding="utf-8"))
+        settings["extensions"]["queues"]["visibilityTimeout"] = "00:00:01"
+        host_json.write_text(json.dumps(settings), encoding="utf-8")
+        self.host_json = host_json
         session = uuid.uuid4().hex[:8]
         self.overrides = {
             **host_overrides(
@@ -115,7 +122,7 @@ class Stack:
 
     def start(self) -> RunningHost:
         """A new host on this test's tables and queue."""
-        host = start_host(overrides=self.overrides)
+        host = start_host(overrides=self.overrides, host_json=self.host_json)
         self.hosts.append(host)
         return host
 
@@ -142,10 +149,10 @@ class Stack:
 
 
 @pytest.fixture
-def stack(azurite: Azurite, armsim: ArmSim) -> Iterator[Stack]:
+def stack(azurite: Azurite, armsim: ArmSim, tmp_path: Path) -> Iterator[Stack]:
     """A reset simulator and a way to start hosts that share one test's storage."""
     armsim.reset()
-    made = Stack(azurite, armsim)
+    made = Stack(azurite, armsim, host_json=tmp_path / "host.json")
     yield made
     made.stop_all()
     armsim.sim_request("DELETE", "/_sim/faults")
@@ -315,16 +322,19 @@ def test_a_stop_azure_keeps_failing_leaves_a_vm_that_can_be_stopped_again(stack:
         kind="error",
         method="POST",
         path="(?i)/deallocate",
-        status=500,
-        code="InternalServerError",
-        message="Something broke.",
-        count=100,  # every try of every delivery (the SDK itself retries a 500 three times)
+        status=409,
+        code="OperationNotAllowed",
+        message="Another operation is in progress on the VM.",
+        count=100,  # every delivery of the job
     )
 
     stop = dev.call("POST", f"vms/{name}/stop")
 
-    failed = dev.wait(stop.json()["id"], timeout=120)
+    failed = dev.wait(stop.json()["id"])
     assert failed["state"] == "failed", failed
+    assert failed["error"]["message"] == (
+        f"Azure failed while deallocating {name}: OperationNotAllowed; gave up after retries."
+    )
     stack.armsim.sim_request("DELETE", "/_sim/faults")
     assert stack.vms_in_azure()[name] == "running"  # still billed, and the person is told
     vm = dev.vm(name)
@@ -333,3 +343,57 @@ def test_a_stop_azure_keeps_failing_leaves_a_vm_that_can_be_stopped_again(stack:
     assert again.status_code == 202, again.text
     assert dev.wait(again.json()["id"])["state"] == "succeeded"
     assert stack.vms_in_azure()[name] == "deallocated"
+
+
+def test_a_deployment_whose_checks_give_up_is_found_running_by_reconciliation(
+    stack: Stack,
+) -> None:
+    stack.armsim.sim_put("/_sim/delays", {"vm_create": 3000})
+    host = stack.start()
+    dev = Person(host)
+    name = _name()
+    up = dev.up(name)
+    operation = up.json()["id"]
+    deadline = time.monotonic() + 30
+    while dev.operation(operation)["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # Azure accepted the deployment; now every look at it fails, so the job gives up
+    # while ARM carries on and makes the VM.
+    stack.fault(
+        kind="error",
+        method="GET",
+        path="(?i)/deployments/[^/]+$",
+        status=409,
+        code="Conflict",
+        message="Try later.",
+        count=5,
+    )
+
+    failed = dev.wait(operation)
+
+    assert failed["state"] == "failed" and failed["error"]["code"] == "gave-up", failed
+    dev.wait_for(name, lambda vm: vm["state"] == "failed")
+    deadline = time.monotonic() + 30
+    while stack.vms_in_azure().get(name) != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert host.run("reconcile") == "Succeeded"
+    vm = dev.vm(name)
+    assert vm["state"] == "running" and vm["publicIp"], vm
+
+
+def test_quota_taken_by_a_concurrent_up_fails_the_second_with_azures_numbers(
+    stack: Stack,
+) -> None:
+    host = stack.start()
+    people = [Person(host, "ann@example.com"), Person(host, "ben@example.com")]
+    names = [_name(), _name()]
+    # Both fit the family's 10 vCPUs alone; together they do not.
+    answers = [p.up(n, size="E8s_v3") for p, n in zip(people, names, strict=True)]
+    outcomes = [p.wait(a.json()["id"]) for p, a in zip(people, answers, strict=True)]
+
+    assert sorted(o["state"] for o in outcomes) == ["failed", "succeeded"], outcomes
+    failed = next(o for o in outcomes if o["state"] == "failed")
+    assert "quota" in failed["error"]["message"].lower(), failed
+    assert len(stack.vms_in_azure()) == 1
