@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from beast.errors import BeastError, ThrottledError, UserError
+from beast.errors import BeastError, ThrottledError, UpstreamError, UserError
 from beast.models import Operation, OperationKind, OperationState, Variant, Vm, VmState
 from beast.passwords import generate_password
 from beast.ports import (
@@ -123,6 +123,18 @@ class Worker:
         except Exception as exc:
             if not last_attempt:
                 raise  # the queue retries with a visibility delay
+            if (
+                job.check
+                and isinstance(exc, UpstreamError)
+                and now - op.created_at < MAX_WAIT[job.kind]
+            ):
+                # ARM already has the operation in hand: a few unreadable checks say nothing
+                # about its outcome, so look again later rather than call it failed while
+                # Azure goes on building (and billing). The wait limit still ends it.
+                delay = min(self._settings.poll_seconds * 2 ** (job.attempt + 1), MAX_DEPLOY_DELAY)
+                log.warning("operation %s could not be checked; again in %d s", op.id, delay)
+                self._queue.enqueue(replace(job, attempt=job.attempt + 1), delay_seconds=delay)
+                return
             log.exception("operation %s gave up after its last attempt", op.id)
             reason = exc.message if isinstance(exc, BeastError) else "Beast hit an internal error"
             self._fail(

@@ -345,7 +345,7 @@ def test_a_stop_azure_keeps_failing_leaves_a_vm_that_can_be_stopped_again(stack:
     assert stack.vms_in_azure()[name] == "deallocated"
 
 
-def test_a_deployment_whose_checks_give_up_is_found_running_by_reconciliation(
+def test_a_deployment_whose_checks_fail_for_a_while_still_ends_running(
     stack: Stack,
 ) -> None:
     stack.armsim.sim_put("/_sim/delays", {"vm_create": 3000})
@@ -358,8 +358,9 @@ def test_a_deployment_whose_checks_give_up_is_found_running_by_reconciliation(
     while dev.operation(operation)["state"] != "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    # Azure accepted the deployment; now every look at it fails, so the job gives up
-    # while ARM carries on and makes the VM.
+    # Azure accepted the deployment; now every look at it fails for longer than the
+    # queue's five deliveries, while ARM carries on and makes the VM. Unreadable checks
+    # say nothing about the outcome: the job keeps looking instead of calling it failed.
     stack.fault(
         kind="error",
         method="GET",
@@ -367,18 +368,12 @@ def test_a_deployment_whose_checks_give_up_is_found_running_by_reconciliation(
         status=409,
         code="Conflict",
         message="Try later.",
-        count=5,
+        count=6,
     )
 
-    failed = dev.wait(operation)
+    done = dev.wait(operation)
 
-    assert failed["state"] == "failed" and failed["error"]["code"] == "gave-up", failed
-    dev.wait_for(name, lambda vm: vm["state"] == "failed")
-    deadline = time.monotonic() + 30
-    while stack.vms_in_azure().get(name) != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    assert host.run("reconcile") == "Succeeded"
+    assert done["state"] == "succeeded", done
     vm = dev.vm(name)
     assert vm["state"] == "running" and vm["publicIp"], vm
 

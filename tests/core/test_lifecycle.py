@@ -426,3 +426,23 @@ def test_a_second_down_of_a_deleting_vm_says_it_is_already_being_deleted(world: 
     world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now())
     with pytest.raises(ConflictError, match="already being deleted"):
         world.beast.delete(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+
+
+def test_checks_azure_cannot_answer_on_their_last_try_look_again_instead_of_failing(
+    world: World,
+) -> None:
+    vm, op = up(world)
+    job = Job(kind=OperationKind.DEPLOY, operation_id=op.id, vm_name=vm.name, reply=reply_to(ALICE))
+    world.worker.run(job, now=now())  # Azure accepted the deployment
+    world.queue_client.clear_messages()
+    world.armsim.sim_post(
+        "/_sim/faults",
+        {"kind": "error", "method": "GET", "path": "(?i)/deployments/", "status": 403, "count": 1},
+    )
+
+    world.worker.run(replace(job, check=True, attempt=0), now=now(), last_attempt=True)
+
+    assert world.stores.operations.get(op.id).state is OperationState.RUNNING
+    assert world.notifier.named("failed") == []
+    assert world.pending_jobs() == 1  # another look, later
+    assert world.drain(op.id).state is OperationState.SUCCEEDED

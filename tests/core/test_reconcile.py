@@ -15,6 +15,7 @@ from beast.models import Caller, OperationKind, OperationState, Vm, VmState
 from beast.ports import DeploymentState, Job, PowerState
 from beast.reconcile import STALE, Reconciler
 from beast.requests import build_request
+from beast.worker import MAX_WAIT
 from tests.core.conftest import ALICE, World, now, reply_to
 from tests.factories import SSH_KEY
 
@@ -207,8 +208,9 @@ def give_up_while_deployment_goes_on(world: World, vm: Vm, op_id: str) -> None:
         "/_sim/faults",
         {"kind": "error", "method": "GET", "path": "(?i)/deployments/", "status": 403, "count": 5},
     )
+    # Unreadable checks are retried until the wait limit; past it the job gives up.
     check = replace(first, check=True, attempt=4)
-    world.worker.run(check, now=now(), last_attempt=True)
+    world.worker.run(check, now=now() + MAX_WAIT[OperationKind.DEPLOY], last_attempt=True)
     assert world.stores.vms.get(vm.name).state is VmState.FAILED
     world.armsim.sim_request("DELETE", "/_sim/faults")
     settled(world, vm)
