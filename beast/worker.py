@@ -195,8 +195,15 @@ class Worker:
         else:
             code = status.error_code or "DeploymentFailed"
             message = status.error_message or "Azure did not say why."
+            # Whatever the deployment made before it failed (a public IP, say) is billed
+            # until its resource group goes.
             self._fail(
-                job, op, code=code, message=f"Azure could not deploy {vm.name}: {message}", now=now
+                job,
+                op,
+                code=code,
+                message=f"Azure could not deploy {vm.name}: {message.rstrip('.')}. "
+                f"`down {vm.name}` removes what was created.",
+                now=now,
             )
 
     def _deleted_meanwhile(self, name: str, op: Operation) -> bool:

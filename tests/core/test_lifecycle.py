@@ -122,6 +122,7 @@ def test_failed_deployment_is_recorded_with_arms_reason_and_reported(world: Worl
     done = world.drain(op.id)
     assert done.state is OperationState.FAILED
     assert "sufficient capacity" in (done.error_message or "")
+    assert f"`down {vm.name}` removes what was created" in (done.error_message or "")
     recorded = world.stores.vms.get(vm.name)
     assert recorded.state is VmState.FAILED and "capacity" in (recorded.error or "")
     assert "capacity" in world.notifier.named("failed")[0].details["reason"]
