@@ -355,6 +355,12 @@ class Worker:
         """Record the failure on the operation and the VM, and tell the person."""
         # ``gone``: nothing exists in Azure, so the record is closed rather than failed.
         new_state = VmState.DELETED if gone else vm_state or _AFTER_FAILURE[job.kind]
-        self._mutate(job.vm_name, lambda v: v.evolve(state=new_state, error=message[:1000]))
+
+        def record(vm: Vm) -> Vm:
+            if vm.operation_id != op.id:
+                return vm  # a newer operation owns the VM's state now; only this one failed
+            return vm.evolve(state=new_state, error=message[:1000])
+
+        self._mutate(job.vm_name, record)
         self._finish(op, state=OperationState.FAILED, now=now, code=code, message=message)
         self._notifier.failed(job.reply, vm_name=job.vm_name, kind=job.kind, reason=message)

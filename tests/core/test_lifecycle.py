@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
@@ -447,3 +448,30 @@ def test_checks_azure_cannot_answer_on_their_last_try_look_again_instead_of_fail
     assert world.notifier.named("failed") == []
     assert world.pending_jobs() == 1  # another look, later
     assert world.drain(op.id).state is OperationState.SUCCEEDED
+
+
+def test_a_stale_operation_failing_late_leaves_a_newer_operations_vm_alone(world: World) -> None:
+    vm, op = up(world)
+    world.drain(op.id)
+    stop = world.beast.stop(ALICE, vm.name, reply=reply_to(ALICE), now=now())
+    newer = "0" * 32
+
+    class NewerRequestLandsThenAzureFails:
+        """ARM for this test: a newer operation takes the VM while this call fails."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(world.arm, name)
+
+        def power_state(self, **where: str) -> PowerState:
+            world.beast.mutate(
+                vm.name, lambda v: v.evolve(operation_id=newer, state=VmState.DELETING)
+            )
+            raise UpstreamError("Azure failed while reading the state: InternalServerError.")
+
+    world.worker._arm = NewerRequestLandsThenAzureFails()  # type: ignore[assignment]
+    job = Job(kind=OperationKind.STOP, operation_id=stop.id, vm_name=vm.name, reply=reply_to(ALICE))
+    world.worker.run(job, now=now(), last_attempt=True)
+
+    assert world.stores.operations.get(stop.id).state is OperationState.FAILED
+    after = world.stores.vms.get(vm.name)
+    assert (after.operation_id, after.state) == (newer, VmState.DELETING)
