@@ -35,10 +35,6 @@ class Services:
 
     def __init__(self, config: Settings) -> None:
         self.settings = config
-        # The SDKs log every request's URL and headers at INFO: noise in Application
-        # Insights, and request bodies (which carry the VM password) must never follow.
-        for name in ("azure.core.pipeline.policies.http_logging_policy", "azure.identity"):
-            logging.getLogger(name).setLevel(logging.WARNING)
 
     @cached_property
     def credential(self) -> TokenCredential:
@@ -178,4 +174,9 @@ class Services:
 @cache
 def services() -> Services:
     """The process's services, built on first use."""
+    # The SDKs log every request's URL and headers at INFO: noise in Application
+    # Insights, and request bodies (which carry the VM password) must never follow.
+    # Set here, once for the process, not by every Services a test builds.
+    for name in ("azure.core.pipeline.policies.http_logging_policy", "azure.identity"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return Services(settings())
