@@ -18,13 +18,13 @@ import pytest
 from azure.storage.queue import QueueClient, TextBase64DecodePolicy
 
 from beast.adapters.arm import AzureArm
-from beast.adapters.queue import build_job_queue
-from beast.adapters.tables import TableStores, build_table_stores
+from beast.adapters.tables import TableStores
 from beast.jobs import parse_job
 from beast.models import Caller, Operation, ReplyTo
 from beast.ports import Job
 from beast.service import Beast
 from beast.settings import Settings, load_settings
+from beast.wiring import Services
 from beast.worker import Worker
 from local.armsim.credential import StaticTokenCredential
 from tests.doubles import RecordingNotifier
@@ -86,43 +86,23 @@ def world_settings(*, azurite: Any, armsim: Any, **extra: str) -> Settings:
 
 
 def build_world(settings: Settings, armsim: Any) -> World:
-    """Wire Beast as ``beast.wiring`` does, with a static token and a recording notifier."""
-    stores = build_table_stores(settings)
-    queue = build_job_queue(settings)
-    arm = AzureArm(
-        credential=StaticTokenCredential(),
-        subscription_id=settings.subscription_id,
-        endpoint=settings.arm_endpoint,
-        ca_bundle=settings.arm_ca_bundle,
-        polling_interval=0.02,
-    )
+    """Beast wired by ``beast.wiring`` itself, with a static token and a recording notifier."""
+    services = Services(settings)
+    # Cached properties: set first, they replace what the factory would build.
+    services.credential = StaticTokenCredential()
     notifier = RecordingNotifier()
-    beast = Beast(
-        settings=settings,
-        vms=stores.vms,
-        operations=stores.operations,
-        audit=stores.audit,
-        users=stores.users,
-        queue=queue,
-        arm=lambda: arm,
-    )
-    worker = Worker(
-        settings=settings,
-        vms=stores.vms,
-        operations=stores.operations,
-        queue=queue,
-        arm=arm,
-        notifier=notifier,
-        mutate=beast.mutate,
-        sizes=beast.sizes,
-    )
+    services.notifier = notifier
+    arm = services.arm
+    assert isinstance(arm, AzureArm)
     assert settings.storage_connection is not None
     reader = QueueClient.from_connection_string(
         settings.storage_connection.reveal(),
         settings.jobs_queue,
         message_decode_policy=TextBase64DecodePolicy(),
     )
-    return World(settings, stores, beast, worker, arm, notifier, armsim, reader)
+    return World(
+        settings, services.stores, services.beast, services.worker, arm, notifier, armsim, reader
+    )
 
 
 @pytest.fixture
