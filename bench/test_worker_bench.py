@@ -24,9 +24,8 @@ import pytest
 from azure.storage.queue import QueueClient, TextBase64DecodePolicy
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from beast.adapters.arm import AzureArm
 from beast.adapters.queue import build_job_queue
-from beast.adapters.tables import TableStores, build_table_stores
+from beast.adapters.tables import TableStores
 from beast.jobs import parse_job
 from beast.models import Caller, Operation, OperationState, ReplyTo, VmState
 from beast.notify import LogNotifier
@@ -34,6 +33,7 @@ from beast.ports import Job, JobQueue, QueueMessage
 from beast.requests import build_request
 from beast.service import Beast
 from beast.settings import Settings, load_settings
+from beast.wiring import Services
 from beast.worker import Worker
 from bench.support import fresh_user
 from local.armsim.credential import StaticTokenCredential
@@ -105,36 +105,14 @@ class Lifecycle:
 
 @pytest.fixture
 def lifecycle(beast_env: Callable[..., dict[str, str]], armsim: ArmSim) -> Iterator[Lifecycle]:
-    """Beast wired as ``beast.wiring`` does, with a static token and notices to the log."""
+    """Beast wired by ``beast.wiring``, with a static token and notices to the log."""
     settings = load_settings(beast_env(BEAST_MAX_VMS_PER_USER="1000"))
-    stores = build_table_stores(settings)
-    queue = build_job_queue(settings)
-    arm = AzureArm(
-        credential=StaticTokenCredential(),
-        subscription_id=settings.subscription_id,
-        endpoint=settings.arm_endpoint,
-        ca_bundle=settings.arm_ca_bundle,
-        polling_interval=0.0,
-    )
-    beast = Beast(
-        settings=settings,
-        vms=stores.vms,
-        operations=stores.operations,
-        audit=stores.audit,
-        users=stores.users,
-        queue=queue,
-        arm=lambda: arm,
-    )
-    worker = Worker(
-        settings=settings,
-        vms=stores.vms,
-        operations=stores.operations,
-        queue=WithoutPollDelay(queue),
-        arm=arm,
-        notifier=LogNotifier(),
-        mutate=beast.mutate,
-        sizes=beast.sizes,
-    )
+    services = Services(settings)
+    # Cached properties: set first, they replace what the factory would build.
+    services.credential = StaticTokenCredential()
+    services.notifier = LogNotifier()
+    services.queue = WithoutPollDelay(build_job_queue(settings))  # type: ignore[assignment]
+    stores, beast, worker = services.stores, services.beast, services.worker
     assert settings.storage_connection is not None
     reader = QueueClient.from_connection_string(
         settings.storage_connection.reveal(),
