@@ -16,8 +16,10 @@ front ends map the classes below to Slack replies or problem+json statuses.
     ├── ConflictError               state does not allow the action now (409)
     │   └── ConcurrencyError        an ETag check lost; re-read and retry
     └── UpstreamError               Azure, storage or Slack failed (502/503)
-        ├── ThrottledError          upstream asked us to slow down (retry_after seconds)
-        └── DeploymentFailedError   ARM reported a failed deployment (code, message)
+        └── ThrottledError          upstream asked us to slow down (retry_after seconds)
+
+A failed ARM deployment is not an exception: the worker records ARM's code and
+message on the operation, where both front ends read it.
 """
 
 from __future__ import annotations
@@ -133,13 +135,3 @@ class ThrottledError(UpstreamError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class DeploymentFailedError(UpstreamError):
-    """ARM reported the deployment failed; ``arm_code`` is ARM's own error code."""
-
-    code = "deployment-failed"
-
-    def __init__(self, message: str, *, arm_code: str) -> None:
-        super().__init__(message)
-        self.arm_code = arm_code

@@ -434,10 +434,6 @@ class Beast:
         """Remember the caller's SSH public key for ``--ssh`` VMs."""
         self._users.set_ssh_key(caller.id, check_ssh_key(key))
 
-    def ssh_key(self, caller: Caller) -> str | None:
-        """The caller's remembered SSH public key."""
-        return self._users.get_ssh_key(caller.id)
-
     # --- helpers -----------------------------------------------------------------
 
     def mutate(self, name: str, change: Callable[[Vm], Vm]) -> Vm:

@@ -38,10 +38,6 @@ class SweepReport:
         return not self.failed
 
 
-class SweepFailed(BeastError):
-    """Some VMs could not be handled; the others were."""
-
-
 class Sweep:
     """Warn and stop idle VMs."""
 

@@ -183,7 +183,7 @@ _PROBLEM_RESPONSES = {
     "415": "The body is not application/json (`unsupported-media-type`).",
     "422": "Understood but refused: unknown size, quota, idempotency-key reuse.",
     "500": "Unexpected error; the problem carries a `correlationId` (`internal`).",
-    "502": "Azure or storage failed (`upstream`, `deployment-failed`).",
+    "502": "Azure or storage failed (`upstream`).",
     "503": "Azure is throttling Beast; see `Retry-After` (`throttled`).",
 }
 

@@ -45,7 +45,6 @@ PROBLEM_TITLES: Mapping[str, tuple[int, str]] = {
     "idempotency-key-reuse": (422, "Idempotency-Key reused with a different request"),
     "internal": (500, "Unexpected error"),
     "upstream": (502, "Azure or storage failed"),
-    "deployment-failed": (502, "Deployment failed"),
     "throttled": (503, "Azure is throttling Beast"),
 }
 

@@ -232,7 +232,7 @@ def test_a_key_sent_with_the_request_wins_over_the_remembered_one(core: Core) ->
 def test_remembering_a_key_that_is_not_one_is_refused(core: Core) -> None:
     with pytest.raises(ValidationError):
         core.beast.remember_ssh_key(ALICE, "not a key")
-    assert core.beast.ssh_key(ALICE) is None
+    assert core.users.get_ssh_key(ALICE.id) is None
 
 
 def test_a_vpn_vm_is_refused_until_an_admin_sets_the_root_certificate(core: Core) -> None:
